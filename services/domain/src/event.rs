@@ -1,0 +1,153 @@
+//! The typed events every state change appends to the log (BRIEF §5).
+//!
+//! Type names are dotted and past tense (`staff.created`); the log stores the name and the
+//! `data` JSON, so a reader that does not know a newer type still gets it as JSON. A service
+//! adds its variants here when it lands; names are a contract with tablets and the cloud and
+//! are never renamed. Events carry no secrets: never a hash, PIN or token.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{Role, ShiftId, StaffId};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum Event {
+    #[serde(rename = "site.setup_completed")]
+    SiteSetupCompleted(SiteSetup),
+    #[serde(rename = "staff.created")]
+    StaffCreated(StaffSnapshot),
+    #[serde(rename = "staff.updated")]
+    StaffUpdated(StaffSnapshot),
+    #[serde(rename = "staff.deactivated")]
+    StaffDeactivated(StaffSnapshot),
+    #[serde(rename = "staff.credentials_changed")]
+    StaffCredentialsChanged(StaffChanged),
+    #[serde(rename = "staff.clocked_in")]
+    StaffClockedIn(ShiftEvent),
+    #[serde(rename = "staff.clocked_out")]
+    StaffClockedOut(ShiftEvent),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SiteSetup {
+    pub restaurant_name: String,
+    pub currency: String,
+    pub prices_include_tax: bool,
+}
+
+/// A member of staff as others may see them: no credentials.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffSnapshot {
+    pub staff_id: StaffId,
+    pub name: String,
+    pub username: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffChanged {
+    pub staff_id: StaffId,
+    pub password: bool,
+    pub pin: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShiftEvent {
+    pub shift_id: ShiftId,
+    pub staff_id: StaffId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub ended_at: Option<OffsetDateTime>,
+}
+
+impl Event {
+    /// The dotted type name and the `data` payload, as the log stores them.
+    pub fn into_parts(self) -> (String, serde_json::Value) {
+        let mut tagged = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(map)) => map,
+            // Adjacently tagged enums of plain structs always serialise to an object.
+            _ => serde_json::Map::new(),
+        };
+        let type_name = match tagged.remove("type") {
+            Some(serde_json::Value::String(s)) => s,
+            _ => String::new(),
+        };
+        let data = tagged.remove("data").unwrap_or(serde_json::Value::Null);
+        (type_name, data)
+    }
+}
+
+/// Who may see an event on the live stream. The kitchen sees what a cook needs and nothing of
+/// staff, money or audit; floor staff see the floor; managers and owners see everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventAudience {
+    Everyone,
+    Floor,
+    Managers,
+}
+
+impl EventAudience {
+    pub fn of(event_type: &str) -> Self {
+        let family = event_type.split('.').next().unwrap_or_default();
+        match family {
+            "ticket" | "menu" | "print_job" | "kitchen" => EventAudience::Everyone,
+            "order" if matches!(event_type, "order.sent" | "order.line_voided") => EventAudience::Everyone,
+            "staff" | "site" | "audit" | "cash" | "sync" => EventAudience::Managers,
+            _ => EventAudience::Floor,
+        }
+    }
+
+    pub fn includes(self, role: Role) -> bool {
+        match self {
+            EventAudience::Everyone => true,
+            EventAudience::Floor => role != Role::Kitchen,
+            EventAudience::Managers => role.is_manager(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use expect_test::expect;
+
+    #[test]
+    fn events_split_into_dotted_type_and_data() {
+        let staff_id: StaffId = "01936f3e-5a4b-7c3d-8e9f-0a1b2c3d4e5f".parse().expect("uuid");
+        let (ty, data) = Event::StaffCreated(StaffSnapshot {
+            staff_id,
+            name: "Ana".into(),
+            username: "ana".into(),
+            role: Role::Waiter,
+            active: true,
+        })
+        .into_parts();
+        assert_eq!(ty, "staff.created");
+        expect![[r#"{"active":true,"name":"Ana","role":"waiter","staff_id":"01936f3e-5a4b-7c3d-8e9f-0a1b2c3d4e5f","username":"ana"}"#]]
+            .assert_eq(&data.to_string());
+    }
+
+    #[test]
+    fn each_role_sees_only_its_events() {
+        use Role::*;
+        // (event type, roles that see it)
+        let table: [(&str, &[Role]); 7] = [
+            ("ticket.created", &[Owner, Manager, Waiter, Kitchen]),
+            ("menu.item_changed", &[Owner, Manager, Waiter, Kitchen]),
+            ("order.sent", &[Owner, Manager, Waiter, Kitchen]),
+            ("order.lines_added", &[Owner, Manager, Waiter]),
+            ("payment.taken", &[Owner, Manager, Waiter]),
+            ("staff.created", &[Owner, Manager]),
+            ("site.setup_completed", &[Owner, Manager]),
+        ];
+        for (ty, roles) in table {
+            for role in Role::ALL {
+                let expected = roles.contains(&role);
+                assert_eq!(EventAudience::of(ty).includes(role), expected, "{role} sees {ty}");
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The one SQLite database of the box, and the event log and bus that live in it.
+//!
+//! - **One writer**: a dedicated thread owns the only write connection. Callers hand it a
+//!   closure; it runs queued closures together in one transaction (each in its own savepoint,
+//!   so one failing request never spoils another), commits with `synchronous=FULL`, and only
+//!   then answers. That is group commit: one fsync for many requests.
+//! - **Readers**: an r2d2 pool of read-only connections (WAL lets them read during a write).
+//! - **Migrations**: each service brings its own add-only list; applied ones are recorded
+//!   with a checksum and an edited migration refuses to start.
+//! - **Event log**: [`WriteTx::append`] writes an event in the same transaction as the change
+//!   (transactional outbox), with a strictly increasing `seq` and a SHA-256 hash chain.
+//! - **Bus**: [`Subscriber`]s keep a persisted cursor and replay from the log; a watch
+//!   channel of the last committed `seq` only wakes them up.
+//!
+//! This crate knows nothing of HTTP, staff or orders.
+
+mod chain;
+mod error;
+mod events;
+mod migrate;
+mod subscriber;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use comanda_domain::Clock;
+use r2d2_sqlite::SqliteConnectionManager;
+use tokio::sync::watch;
+
+pub use chain::{ChainBroken, ChainReport};
+pub use error::StoreError;
+pub use events::{IdempotencyRecord, StoredEvent};
+pub use migrate::{Migration, MigrationStatus, Migrations};
+pub use rusqlite;
+pub use subscriber::Subscriber;
+pub use writer::WriteTx;
+
+/// The store's own tables: the event log, bus cursors and idempotency records.
+pub const MIGRATIONS: Migrations = Migrations {
+    service: "store",
+    steps: &[Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") }],
+};
+
+const READERS: u32 = 4;
+
+/// A handle to the database. Cheap to clone; all clones share the writer and the pool.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: writer::WriterHandle,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+    committed: watch::Receiver<u64>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.inner.path).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, applies the store's migrations and
+    /// then each service's, and starts the writer thread.
+    pub fn open(path: &Path, clock: Arc<dyn Clock>, services: &[&Migrations]) -> Result<Self, StoreError> {
+        let mut conn = rusqlite::Connection::open(path)?;
+        configure_writer(&conn)?;
+        migrate::apply(&mut conn, &MIGRATIONS, clock.as_ref())?;
+        for migrations in services {
+            migrate::apply(&mut conn, migrations, clock.as_ref())?;
+        }
+        let head = chain::head(&conn)?;
+        let (committed_tx, committed) = watch::channel(head.seq);
+        let writer = writer::spawn(conn, head, committed_tx, clock.clone())?;
+
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(|c| c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;"));
+        let readers = r2d2::Pool::builder()
+            .max_size(READERS)
+            .min_idle(Some(1))
+            .build(manager)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+
+        Ok(Self { inner: Arc::new(Inner { path: path.to_owned(), writer, readers, committed, clock }) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// Runs `f` in the writer's transaction and returns once its effects are durable on disk.
+    /// If `f` fails, its changes (and events) are rolled back and its error returned; other
+    /// requests committed in the same batch are unaffected.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.inner.writer.submit(f).await
+    }
+
+    /// Runs `f` on a pooled read-only connection, off the async threads.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&rusqlite::Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let pool = self.inner.readers.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let conn = pool.get().map_err(|e| E::from(StoreError::Unavailable(e.to_string())))?;
+            f(&conn)
+        })
+        .await;
+        match joined {
+            Ok(result) => result,
+            Err(join) => Err(E::from(StoreError::Internal(format!("reader task failed: {join}")))),
+        }
+    }
+
+    /// The `seq` of the last committed event (0 for an empty log).
+    pub fn last_seq(&self) -> u64 {
+        *self.inner.committed.borrow()
+    }
+
+    /// A receiver that changes whenever events commit; its value is the last committed `seq`.
+    pub fn committed(&self) -> watch::Receiver<u64> {
+        self.inner.committed.clone()
+    }
+
+    /// Up to `limit` events with `seq > after`, in order.
+    pub async fn events_after(&self, after: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
+        self.read(move |conn| events::after(conn, after, limit)).await
+    }
+
+    /// Recomputes the hash chain over the whole log.
+    pub async fn verify_chain(&self) -> Result<Result<ChainReport, ChainBroken>, StoreError> {
+        self.read(chain::verify).await
+    }
+
+    /// A durable subscriber of the bus, resuming from its persisted cursor.
+    pub async fn subscriber(&self, name: &str) -> Result<Subscriber, StoreError> {
+        Subscriber::resume(self.clone(), name).await
+    }
+
+    /// Waits for in-flight writes to commit and stops the writer. Later writes fail with
+    /// [`StoreError::Closed`].
+    pub async fn shutdown(&self) {
+        self.inner.writer.shutdown().await;
+    }
+}
+
+/// WAL for readers-during-writes; `synchronous=FULL` so a commit survives a power cut
+/// (BRIEF §2: "every accepted write is durable before the 2xx").
+fn configure_writer(conn: &rusqlite::Connection) -> Result<(), StoreError> {
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Unavailable(format!("could not enable WAL (journal_mode={mode})")));
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(())
+}
+
+/// Database facts for `comanda check` and `/readyz`.
+pub fn integrity_check(path: &Path) -> Result<Vec<String>, StoreError> {
+    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(StoreError::from)
+}
+
+/// Migration status of every known service, read without applying anything.
+pub fn migration_status(path: &Path, services: &[&Migrations]) -> Result<Vec<MigrationStatus>, StoreError> {
+    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut all = vec![migrate::status(&conn, &MIGRATIONS)?];
+    for m in services {
+        all.push(migrate::status(&conn, m)?);
+    }
+    Ok(all)
+}
+
+/// Chain verification on a path, for the CLI (works while a server runs: WAL readers).
+pub fn verify_chain_at(path: &Path) -> Result<Result<ChainReport, ChainBroken>, StoreError> {
+    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    chain::verify(&conn)
+}

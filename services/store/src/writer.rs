@@ -1,0 +1,282 @@
+//! The single writer thread and the transaction handle it lends to each request.
+//!
+//! Group commit: the thread takes every job waiting in its queue (up to [`MAX_BATCH`]), runs
+//! each inside its own `SAVEPOINT` of one `BEGIN IMMEDIATE` transaction, commits once, and
+//! only then answers each caller. While one batch is being fsynced the next one queues up,
+//! so under load many requests share one fsync; alone, a request waits for exactly one.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use comanda_domain::{Actor, Clock, Event, EventId};
+use rusqlite::{Connection, OptionalExtension, params};
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::StoreError;
+use crate::chain::{self, ChainHead};
+use crate::events::{IdempotencyRecord, StoredEvent};
+
+const MAX_BATCH: usize = 256;
+
+/// One request's view of the open write transaction.
+pub struct WriteTx<'c> {
+    conn: &'c Connection,
+    head: ChainHead,
+    clock: &'c dyn Clock,
+}
+
+impl<'c> WriteTx<'c> {
+    /// The connection, for the service's own SQL. Everything runs inside the transaction.
+    pub fn conn(&self) -> &Connection {
+        self.conn
+    }
+
+    /// Now, by the store's clock; the same clock stamps events.
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// Appends `event` to the log in this transaction: it commits with the change or not at all.
+    pub fn append(&mut self, actor: Actor, event: Event) -> Result<StoredEvent, StoreError> {
+        let (event_type, data) = event.into_parts();
+        let at = self.clock.now().to_offset(time::UtcOffset::UTC);
+        let id = EventId::new();
+        let seq = self.head.seq + 1;
+        let at_text = chain::format_at(at)?;
+        let data_text = chain::canonical_json(&data);
+        let actor_text = actor.to_string();
+        let hash =
+            chain::link_hash(&self.head.hash, seq, &id.to_string(), &event_type, &at_text, &actor_text, &data_text);
+        self.conn.execute(
+            "INSERT INTO events (seq, id, type, at, actor, data, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![seq_sql(seq), id.to_string(), event_type, at_text, actor_text, data_text, hash.as_slice()],
+        )?;
+        self.head = ChainHead { seq, hash };
+        Ok(StoredEvent { seq, id, event_type, at, actor, data, hash: hex::encode(hash) })
+    }
+
+    /// Moves a bus subscriber's cursor forward, in the same transaction as its effects, so a
+    /// restart neither repeats nor skips them. Never moves a cursor backwards.
+    pub fn set_cursor(&mut self, subscriber: &str, seq: u64) -> Result<(), StoreError> {
+        let now = chain::format_at(self.clock.now())?;
+        self.conn.execute(
+            "INSERT INTO bus_cursors (subscriber, seq, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (subscriber) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at
+             WHERE excluded.seq > bus_cursors.seq",
+            params![subscriber, seq_sql(seq), now],
+        )?;
+        Ok(())
+    }
+
+    pub fn idempotency_get(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let found = self
+            .conn
+            .query_row(
+                "SELECT request_hash, status, body FROM idempotency_keys WHERE scope = ?1 AND key = ?2",
+                params![scope, key],
+                |r| Ok(IdempotencyRecord { request_hash: r.get(0)?, status: r.get(1)?, body: r.get(2)? }),
+            )
+            .optional()?;
+        Ok(found)
+    }
+
+    pub fn idempotency_put(&self, scope: &str, key: &str, record: &IdempotencyRecord) -> Result<(), StoreError> {
+        let now = chain::format_at(self.clock.now())?;
+        self.conn.execute(
+            "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![scope, key, record.request_hash, record.status, record.body, now],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets idempotency records older than `before`; returns how many.
+    pub fn idempotency_purge(&self, before: OffsetDateTime) -> Result<usize, StoreError> {
+        let cutoff = chain::format_at(before)?;
+        Ok(self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?1", params![cutoff])?)
+    }
+}
+
+fn seq_sql(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+struct Completion {
+    ok: bool,
+    finish: Box<dyn FnOnce(Option<StoreError>) + Send>,
+}
+
+type Job = Box<dyn FnOnce(&mut WriteTx<'_>) -> Completion + Send>;
+
+enum Msg {
+    Job(Job),
+    Shutdown(oneshot::Sender<()>),
+}
+
+pub(crate) struct WriterHandle {
+    queue: mpsc::UnboundedSender<Msg>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl WriterHandle {
+    pub(crate) async fn submit<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel::<Result<T, E>>();
+        let job: Job = Box::new(move |tx: &mut WriteTx<'_>| {
+            let result = f(tx);
+            Completion {
+                ok: result.is_ok(),
+                finish: Box::new(move |commit_error| {
+                    let out = match (result, commit_error) {
+                        (Ok(value), None) => Ok(value),
+                        (Ok(_), Some(e)) => Err(E::from(e)),
+                        (Err(e), _) => Err(e),
+                    };
+                    let _ = reply.send(out);
+                }),
+            }
+        });
+        self.queue.send(Msg::Job(job)).map_err(|_| E::from(StoreError::Closed))?;
+        // The writer drops a job it could not run (no transaction could begin, or it panicked).
+        answer
+            .await
+            .unwrap_or_else(|_| Err(E::from(StoreError::Unavailable("the write could not be completed".into()))))
+    }
+
+    pub(crate) async fn shutdown(&self) {
+        let (ack, done) = oneshot::channel();
+        if self.queue.send(Msg::Shutdown(ack)).is_ok() {
+            let _ = done.await;
+        }
+        let thread = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(thread) = thread {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}
+
+pub(crate) fn spawn(
+    conn: Connection,
+    head: ChainHead,
+    committed: watch::Sender<u64>,
+    clock: Arc<dyn Clock>,
+) -> Result<WriterHandle, StoreError> {
+    let (queue, jobs) = mpsc::unbounded_channel();
+    let thread = std::thread::Builder::new()
+        .name("store-writer".into())
+        .spawn(move || Writer { conn, head, committed, clock, jobs }.run())
+        .map_err(|e| StoreError::Internal(format!("cannot start writer thread: {e}")))?;
+    Ok(WriterHandle { queue, thread: Mutex::new(Some(thread)) })
+}
+
+struct Writer {
+    conn: Connection,
+    head: ChainHead,
+    committed: watch::Sender<u64>,
+    clock: Arc<dyn Clock>,
+    jobs: mpsc::UnboundedReceiver<Msg>,
+}
+
+impl Writer {
+    fn run(mut self) {
+        let mut acks = Vec::new();
+        while let Some(first) = self.jobs.blocking_recv() {
+            let mut batch = Vec::new();
+            match first {
+                Msg::Job(job) => batch.push(job),
+                Msg::Shutdown(ack) => acks.push(ack),
+            }
+            while batch.len() < MAX_BATCH && acks.is_empty() {
+                match self.jobs.try_recv() {
+                    Ok(Msg::Job(job)) => batch.push(job),
+                    Ok(Msg::Shutdown(ack)) => acks.push(ack),
+                    Err(_) => break,
+                }
+            }
+            if !batch.is_empty() {
+                self.run_batch(batch);
+            }
+            if !acks.is_empty() {
+                // Refuse new work, but finish everything already queued.
+                self.jobs.close();
+                let mut rest = Vec::new();
+                while let Ok(msg) = self.jobs.try_recv() {
+                    match msg {
+                        Msg::Job(job) => rest.push(job),
+                        Msg::Shutdown(ack) => acks.push(ack),
+                    }
+                }
+                if !rest.is_empty() {
+                    self.run_batch(rest);
+                }
+                break;
+            }
+        }
+        if let Err(e) = self.conn.execute_batch("PRAGMA optimize;") {
+            tracing::warn!(error = %e, "PRAGMA optimize on shutdown failed");
+        }
+        for ack in acks {
+            let _ = ack.send(());
+        }
+    }
+
+    fn run_batch(&mut self, batch: Vec<Job>) {
+        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+            tracing::error!(error = %e, jobs = batch.len(), "cannot begin a write transaction");
+            return; // dropping the jobs answers their callers with Unavailable
+        }
+        let mut head = self.head;
+        let mut completions = Vec::with_capacity(batch.len());
+        for job in batch {
+            if let Err(e) = self.conn.execute_batch("SAVEPOINT job") {
+                tracing::error!(error = %e, "cannot open a savepoint");
+                continue;
+            }
+            let mut tx = WriteTx { conn: &self.conn, head, clock: self.clock.as_ref() };
+            let outcome = catch_unwind(AssertUnwindSafe(|| job(&mut tx)));
+            let tx_head = tx.head;
+            let keep = matches!(&outcome, Ok(c) if c.ok);
+            let end = if keep { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+            if let Err(e) = self.conn.execute_batch(end) {
+                tracing::error!(error = %e, "cannot close a savepoint");
+            }
+            if keep {
+                head = tx_head;
+            }
+            match outcome {
+                Ok(completion) => completions.push(completion),
+                Err(_) => tracing::error!("a write job panicked; its changes were rolled back"),
+            }
+        }
+        match self.conn.execute_batch("COMMIT") {
+            Ok(()) => {
+                let advanced = head.seq > self.head.seq;
+                self.head = head;
+                if advanced {
+                    self.committed.send_replace(head.seq);
+                }
+                for c in completions {
+                    (c.finish)(None);
+                }
+            }
+            Err(e) => {
+                let error = StoreError::from(e);
+                tracing::error!(error = %error, "commit failed; the whole batch is rolled back");
+                let _ = self.conn.execute_batch("ROLLBACK");
+                match chain::head(&self.conn) {
+                    Ok(h) => self.head = h,
+                    Err(e) => tracing::error!(error = %e, "cannot re-read the log head"),
+                }
+                for c in completions {
+                    (c.finish)(Some(error.clone()));
+                }
+            }
+        }
+    }
+}
