@@ -1,1 +1,17 @@
-//! placeholder
+//! The `comanda` appliance: reads the configuration, opens the store, builds every service,
+//! mounts their routers behind the gateway, and serves until told to stop.
+//!
+//! This crate only wires. Business rules live in the service crates; it never runs SQL of its
+//! own beyond opening the store. `start` takes everything it needs as arguments, so a test
+//! builds a whole box on a temp dir in one call (see `comanda-testkit`).
+
+pub mod app;
+pub mod check;
+pub mod config;
+pub mod console;
+pub mod demo;
+pub mod gateway;
+pub mod hub;
+
+pub use app::{Running, migrations, start};
+pub use config::{Config, Overrides};

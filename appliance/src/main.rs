@@ -1,1 +1,169 @@
-fn main() {}
+//! `comanda`: the command line of the box. `serve` runs it; the rest are tools for installers
+//! and owners (`check`, `reset-password`). Every subcommand takes `--config` and `--data-dir`.
+
+use std::io::{IsTerminal, Read};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use comanda_appliance::config::{Config, LogFormat, Overrides};
+use comanda_appliance::{check, console, demo};
+use comanda_domain::SystemClock;
+use rand::Rng;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "comanda", version, about = "Comanda: the offline-first restaurant point of sale, on one box.")]
+struct Cli {
+    /// TOML configuration file (settings: listen, data_dir, mdns, log_format).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the database and keys live [default: /var/lib/comanda under systemd, else ./comanda-data].
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the box: HTTP API, event stream and (later) the web UI.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+        /// Create a demo restaurant with staff on a fresh data dir, and print the logins.
+        #[arg(long)]
+        demo: bool,
+        /// Advertise the box on the LAN over mDNS (not in this build yet).
+        #[arg(long)]
+        mdns: bool,
+    },
+    /// Set a new password for USERNAME and end all their sessions (for a locked-out owner).
+    ResetPassword {
+        username: String,
+        /// Read the new password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Verify the database: SQLite integrity, migrations, and the event log's hash chain.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("comanda: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut flags = Overrides { data_dir: cli.data_dir, ..Overrides::default() };
+    if let Command::Serve { listen, mdns, .. } = &cli.command {
+        flags.listen = *listen;
+        flags.mdns = mdns.then_some(true);
+    }
+    let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok(), flags)?;
+    init_logs(&config);
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    match cli.command {
+        Command::Serve { demo, .. } => runtime.block_on(serve(config, demo)),
+        Command::ResetPassword { username, password_stdin } => {
+            runtime.block_on(reset_password(config, &username, password_stdin))
+        }
+        Command::Check => {
+            let report = check::run(&config.database_path())?;
+            for line in report.lines() {
+                console::say(&line);
+            }
+            Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}
+
+fn init_logs(config: &Config) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // journald stamps lines itself and shows no colours.
+    let plain = std::env::var_os("JOURNAL_STREAM").is_some() || !std::io::stderr().is_terminal();
+    match config.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text if plain => builder.with_ansi(false).without_time().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<ExitCode> {
+    let running = comanda_appliance::start(&config, Arc::new(SystemClock)).await?;
+    console::serving(running.addr);
+    if demo_requested {
+        let outcome = demo::ensure(&running).await.map_err(|e| anyhow::anyhow!("cannot create the demo: {e}"))?;
+        console::demo(&outcome);
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+async fn reset_password(config: Config, username: &str, from_stdin: bool) -> anyhow::Result<ExitCode> {
+    let password = if from_stdin {
+        let mut input = String::new();
+        std::io::stdin().read_to_string(&mut input).context("cannot read the password from stdin")?;
+        input.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        generate_password()
+    };
+    let db = config.database_path();
+    if !db.exists() {
+        anyhow::bail!("no database at {}; is --data-dir right?", db.display());
+    }
+    let clock: Arc<dyn comanda_domain::Clock> = Arc::new(SystemClock);
+    let services = comanda_appliance::migrations();
+    let store = comanda_store::Store::open(&db, clock.clone(), &services)?;
+    let key = comanda_staff::load_or_create_key(&config.key_path())?;
+    let auth = comanda_staff::Auth::new(&key, clock).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let staff = comanda_staff::Staff::new(store.clone(), auth).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let member = staff.reset_password(username, &password).await.map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+    store.shutdown().await;
+    console::say(&format!("Password of {} ({}) reset; all their sessions are ended.", member.username, member.role));
+    if !from_stdin {
+        console::say(&format!("New password: {password}"));
+        console::say("Ask them to change it after logging in.");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// 16 characters from an alphabet without look-alikes (no 0/O, 1/l/I), easy to read aloud.
+fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+}

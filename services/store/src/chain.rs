@@ -10,7 +10,6 @@ use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::StoreError;
 
@@ -71,9 +70,7 @@ pub(crate) fn link_hash(
 }
 
 pub(crate) fn format_at(at: OffsetDateTime) -> Result<String, StoreError> {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
-        .map_err(|e| StoreError::Internal(format!("cannot format time: {e}")))
+    Ok(crate::timefmt::sql_time(at))
 }
 
 /// JSON with object keys sorted at every level, so the same data always hashes the same.

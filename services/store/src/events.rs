@@ -4,7 +4,6 @@ use comanda_domain::{Actor, EventId};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::StoreError;
 
@@ -56,7 +55,7 @@ pub(crate) fn after(conn: &Connection, after: u64, limit: u32) -> Result<Vec<Sto
             seq: u64::try_from(seq).map_err(|_| bad("seq"))?,
             id: id.parse().map_err(|_| bad("id"))?,
             event_type,
-            at: OffsetDateTime::parse(&at, &Rfc3339).map_err(|_| bad("time"))?,
+            at: crate::timefmt::parse_sql_time(&at).map_err(|_| bad("time"))?,
             actor: actor.parse().map_err(|_| bad("actor"))?,
             data: serde_json::from_str(&data)?,
             hash: hex::encode(hash),

@@ -19,6 +19,7 @@ mod error;
 mod events;
 mod migrate;
 mod subscriber;
+mod timefmt;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -28,12 +29,13 @@ use comanda_domain::Clock;
 use r2d2_sqlite::SqliteConnectionManager;
 use tokio::sync::watch;
 
-pub use chain::{ChainBroken, ChainReport};
+pub use chain::{ChainBroken, ChainReport, canonical_json};
 pub use error::StoreError;
 pub use events::{IdempotencyRecord, StoredEvent};
 pub use migrate::{Migration, MigrationStatus, Migrations};
 pub use rusqlite;
 pub use subscriber::Subscriber;
+pub use timefmt::{parse_sql_time, sql_time, truncate_to_micros};
 pub use writer::WriteTx;
 
 /// The store's own tables: the event log, bus cursors and idempotency records.

@@ -41,7 +41,7 @@ impl<'c> WriteTx<'c> {
     /// Appends `event` to the log in this transaction: it commits with the change or not at all.
     pub fn append(&mut self, actor: Actor, event: Event) -> Result<StoredEvent, StoreError> {
         let (event_type, data) = event.into_parts();
-        let at = self.clock.now().to_offset(time::UtcOffset::UTC);
+        let at = crate::timefmt::truncate_to_micros(self.clock.now().to_offset(time::UtcOffset::UTC));
         let id = EventId::new();
         let seq = self.head.seq + 1;
         let at_text = chain::format_at(at)?;
@@ -231,6 +231,17 @@ impl Writer {
             tracing::error!(error = %e, jobs = batch.len(), "cannot begin a write transaction");
             return; // dropping the jobs answers their callers with Unavailable
         }
+        // Another process (the `comanda reset-password` CLI) may have appended since our last
+        // batch. Under the write lock the head cannot move, so re-reading it here keeps the
+        // chain and seq right for both; it is one index lookup.
+        match chain::head(&self.conn) {
+            Ok(h) => self.head = h,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the log head");
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return;
+            }
+        }
         let mut head = self.head;
         let mut completions = Vec::with_capacity(batch.len());
         for job in batch {
@@ -256,7 +267,7 @@ impl Writer {
         }
         match self.conn.execute_batch("COMMIT") {
             Ok(()) => {
-                let advanced = head.seq > self.head.seq;
+                let advanced = head.seq > *self.committed.borrow();
                 self.head = head;
                 if advanced {
                     self.committed.send_replace(head.seq);

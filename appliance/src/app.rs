@@ -1,0 +1,134 @@
+//! Wiring: data dir → store → services → routers → gateway → a listening server, and the
+//! orderly way back down (stop accepting, finish in-flight requests, close WebSockets, let the
+//! writer commit what it has, stop).
+
+use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use comanda_domain::Clock;
+use comanda_site::Site;
+use comanda_staff::{Auth, Staff};
+use comanda_store::{Migrations, Store};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::config::Config;
+use crate::hub::Hub;
+
+/// Every service's migrations, in dependency order (the store's own come first, always).
+pub fn migrations() -> [&'static Migrations; 2] {
+    [&comanda_staff::MIGRATIONS, &comanda_site::MIGRATIONS]
+}
+
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
+
+/// A box that is serving.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub staff: Staff,
+    pub site: Site,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Graceful shutdown: no new connections, in-flight requests finish (up to 10 s), event
+    /// streams close, the writer commits what is queued and stops.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.stop.send_replace(true);
+        match tokio::time::timeout(SHUTDOWN_GRACE, self.server).await {
+            Ok(joined) => joined.context("server task failed")?.context("server failed")?,
+            Err(_) => tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway"),
+        }
+        self.store.shutdown().await;
+        Ok(())
+    }
+
+    /// Resolves when the server stops on its own (it should not).
+    pub fn is_finished(&self) -> bool {
+        self.server.is_finished()
+    }
+}
+
+/// Opens the data dir and serves on `config.listen` (port 0 picks a free one; see
+/// [`Running::addr`]).
+pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    if config.mdns {
+        anyhow::bail!(
+            "mDNS advertising is not part of this build yet; run without --mdns (and without mdns = true) and open the box by its IP"
+        );
+    }
+    prepare_data_dir(config)?;
+    let db = config.database_path();
+    let store = {
+        let clock = clock.clone();
+        let services = migrations();
+        tokio::task::spawn_blocking(move || Store::open(&db, clock, &services))
+            .await
+            .context("store task failed")?
+            .with_context(|| format!("cannot open the database in {}", config.data_dir.display()))?
+    };
+    let key = comanda_staff::load_or_create_key(&config.key_path()).context("cannot read or create the signing key")?;
+    let auth = Auth::new(&key, clock).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let staff = Staff::new(store.clone(), auth.clone()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let site = Site::new(store.clone(), staff.clone());
+    let (stop, stopping) = watch::channel(false);
+    let hub = Hub::start(store.clone(), auth, stopping.clone());
+
+    let api = OpenApiRouter::new()
+        .merge(comanda_site::router(site.clone()))
+        .merge(comanda_staff::router(staff.clone()))
+        .merge(crate::hub::router(hub));
+    let app = crate::gateway::router(api, store.clone());
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let mut until_stop = stopping.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = until_stop.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    tokio::spawn(housekeeping(store.clone(), staff.clone(), stopping));
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), "comanda is serving");
+    Ok(Running { addr, store, staff, site, stop, server })
+}
+
+/// The data dir holds the database and the signing key: owner-only.
+fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {
+    let dir = &config.data_dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create data dir {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("cannot restrict permissions of {}", dir.display()))?;
+    Ok(())
+}
+
+/// Hourly: forget idempotency keys older than a day and long-expired refresh tokens.
+async fn housekeeping(store: Store, staff: Staff, mut stopping: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = stopping.wait_for(|s| *s) => return,
+        }
+        let cutoff = store.clock().now() - time::Duration::days(1);
+        let purged: Result<usize, comanda_store::StoreError> =
+            store.write(move |tx| tx.idempotency_purge(cutoff)).await;
+        if let Err(e) = purged {
+            tracing::warn!(error = %e, "idempotency purge failed");
+        }
+        if let Err(e) = staff.purge_expired().await {
+            tracing::warn!(error = %e, "refresh token purge failed");
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The HTTP gateway: mounts every service's router under `/api/v1`, adds the health probes and
+//! the OpenAPI document, and wraps everything in the layers of BRIEF §4 — request ids, tracing,
+//! the 256 KiB body limit, panic catching, and one JSON error shape for every 4xx/5xx, even the
+//! ones axum produces itself (unknown route, wrong method).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
+use comanda_api::ApiError;
+use comanda_store::Store;
+use serde::Serialize;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub const BODY_LIMIT: usize = 256 * 1024;
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Comanda", description = "The API of a Comanda box: the contract tablets, kitchen displays, installers' scripts and the cloud rely on."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "setup", description = "First start"),
+        (name = "auth", description = "Logging in and sessions"),
+        (name = "staff", description = "Staff and roles"),
+        (name = "shifts", description = "Clock-in and clock-out"),
+        (name = "events", description = "The live event stream"),
+        (name = "system", description = "Health and documents"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The whole HTTP surface: `api` holds the services' routers (relative to `/api/v1`).
+pub fn router(api: OpenApiRouter, store: Store) -> Router {
+    let system = OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz)).with_state(store);
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", api.routes(routes!(openapi_json)))
+        .merge(system)
+        .split_for_parts();
+    let doc_json = Arc::new(doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")));
+
+    router
+        .layer(Extension(OpenApiJson(doc_json)))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(reject_oversized))
+        .layer(middleware::from_fn(json_errors))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal("a handler panicked; the request was aborted").into_response()
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+            let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+}
+
+#[derive(Clone)]
+struct OpenApiJson(Arc<String>);
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route; see /api/v1/openapi.json")
+}
+
+/// A declared `Content-Length` over the limit is refused before the body is read; a chunked
+/// body is cut off by `DefaultBodyLimit` in the extractors, which answer 413 too.
+async fn reject_oversized(req: Request, next: Next) -> Response {
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
+        return ApiError::payload_too_large(BODY_LIMIT).into_response();
+    }
+    next.run(req).await
+}
+
+/// Any error answer that is not already our JSON shape (axum's 405, a layer's 408, …) gets it.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, _) = response.into_parts();
+    let mut fixed = ApiError::from_status(status).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = parts.headers.get(&name) {
+            fixed.headers_mut().insert(name, v.clone());
+        }
+    }
+    fixed
+}
+
+#[derive(Serialize, ToSchema)]
+struct Health {
+    status: &'static str,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health)))]
+async fn healthz() -> axum::Json<Health> {
+    axum::Json(Health { status: "ok" })
+}
+
+/// Readiness: the store is open, migrations ran, and a read succeeds.
+#[utoipa::path(get, path = "/readyz", tag = "system",
+    responses((status = 200, body = Health), (status = 503, body = comanda_api::ErrorBody)))]
+async fn readyz(State(store): State<Store>) -> Result<axum::Json<Health>, ApiError> {
+    store
+        .read(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map_err(comanda_store::StoreError::from))
+        .await
+        .map_err(|_| ApiError::unavailable("the database is not readable"))?;
+    Ok(axum::Json(Health { status: "ready" }))
+}
+
+/// This document (OpenAPI 3.1).
+#[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, description = "The OpenAPI document")))]
+async fn openapi_json(Extension(OpenApiJson(doc)): Extension<OpenApiJson>) -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], doc.as_str().to_owned())
+        .into_response()
+}
