@@ -1,1 +1,155 @@
-fn main() {}
+//! `cargo xtask <command>`: project chores written in Rust so they run the same on every machine.
+//! `ci` is the single definition of what CI checks (`.ci/run` only installs packages and calls it),
+//! so "green locally" and "green in CI" mean the same thing.
+
+// A binary: its usage text belongs on stdout.
+#![allow(clippy::print_stdout)]
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+
+const USAGE: &str = "\
+Usage: cargo xtask <command>
+
+Commands:
+  ci               run exactly what CI runs: fmt, clippy, tests (stops at the first failure)
+  migrations-lock  record the SHA-256 of new migrations in migrations.lock (never edits old lines)
+  help             print this message";
+
+/// The lock that makes migrations add-only; `tests/tidy.rs` checks it.
+const MIGRATIONS_LOCK: &str = "migrations.lock";
+
+fn main() -> ExitCode {
+    // Report errors ourselves: a backtrace of xtask (RUST_BACKTRACE is often set) would bury
+    // the one line that matters, e.g. which CI step failed.
+    match run(std::env::args().nth(1).as_deref()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Option<&str>) -> Result<()> {
+    match command {
+        None | Some("help" | "-h" | "--help") => println!("{USAGE}"),
+        Some("ci") => ci()?,
+        Some("migrations-lock") => migrations_lock()?,
+        Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+    Ok(())
+}
+
+/// The workspace root, fixed at compile time: xtask lives one level below it.
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("."))
+}
+
+/// The `cargo` that invoked us, so CI uses the same toolchain as the caller (rustup overrides included).
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(workspace_root());
+    command
+}
+
+fn ci() -> Result<()> {
+    run_step(&["fmt", "--all", "--check"])?;
+    run_step(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
+    let has_nextest = cargo()
+        .args(["nextest", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if has_nextest {
+        // nextest does not run doctests, so they get their own step, first: nextest's summary
+        // line must be the run's closing result (CI reads it).
+        run_step(&["test", "--workspace", "--doc", "--locked"])?;
+        run_step(&["nextest", "run", "--workspace", "--locked", "--no-fail-fast"])?;
+    } else {
+        run_step(&["test", "--workspace", "--locked"])?;
+    }
+    eprintln!("==> ci: all steps passed");
+    Ok(())
+}
+
+fn run_step(args: &[&str]) -> Result<()> {
+    let shown = format!("cargo {}", args.join(" "));
+    eprintln!("==> {shown}");
+    let started = Instant::now();
+    let status = cargo().args(args).status().with_context(|| format!("could not start `{shown}`"))?;
+    eprintln!(
+        "==> {shown}: {} in {:.1}s",
+        if status.success() { "ok" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
+    );
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
+    Ok(())
+}
+
+/// Appends a line for every migration not yet in the lock. Existing lines are never touched:
+/// a changed hash must fail the tidy test, not be quietly re-recorded.
+fn migrations_lock() -> Result<()> {
+    let root = workspace_root();
+    let lock_path = root.join(MIGRATIONS_LOCK);
+    let existing = match fs::read_to_string(&lock_path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(err) => return Err(err).with_context(|| format!("reading {}", lock_path.display())),
+    };
+    let mut listed = Vec::new();
+    for (number, line) in existing.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+        let Some((_, path)) = line.split_once("  ") else {
+            bail!("{MIGRATIONS_LOCK}:{}: expected `<sha256>  <path>`, found `{line}`", number + 1);
+        };
+        listed.push(path.to_owned());
+    }
+
+    let mut migrations = Vec::new();
+    find_migrations(root, root, &mut migrations)?;
+    migrations.sort();
+    let mut appended = existing.clone();
+    if !appended.is_empty() && !appended.ends_with('\n') {
+        appended.push('\n');
+    }
+    let mut added = 0;
+    for path in migrations.iter().filter(|path| !listed.contains(path)) {
+        let bytes = fs::read(root.join(path)).with_context(|| format!("reading {path}"))?;
+        appended.push_str(&format!("{}  {path}\n", hex::encode(Sha256::digest(&bytes))));
+        eprintln!("locked {path}");
+        added += 1;
+    }
+    if added > 0 {
+        fs::write(&lock_path, appended).with_context(|| format!("writing {}", lock_path.display()))?;
+    }
+    eprintln!("{MIGRATIONS_LOCK}: {added} new, {} already locked", listed.len());
+    Ok(())
+}
+
+/// Every `.sql` file directly inside a directory named `migrations`, as a `/`-separated path
+/// relative to the root (the lock must read the same on every OS).
+fn find_migrations(root: &Path, dir: &Path, found: &mut Vec<String>) -> Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            if !matches!(entry.file_name().to_str(), Some("target" | ".git" | "node_modules")) {
+                find_migrations(root, &path, found)?;
+            }
+        } else if path.extension().is_some_and(|ext| ext == "sql") && dir.file_name().is_some_and(|d| d == "migrations")
+        {
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            let parts: Vec<_> = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect();
+            found.push(parts.join("/"));
+        }
+    }
+    Ok(())
+}

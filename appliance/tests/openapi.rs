@@ -1,0 +1,92 @@
+//! The OpenAPI document is the contract tablets, installers' scripts and the cloud code
+//! against: it must be OpenAPI 3.1, internally consistent, and list every route.
+
+use std::collections::BTreeSet;
+
+use comanda_testkit::TestBox;
+use serde_json::Value;
+
+/// Every `$ref` in the document, for checking they resolve.
+fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                out.push(r);
+            }
+            map.values().for_each(|v| refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn openapi_is_3_1_consistent_and_lists_every_route() {
+    let tb = TestBox::start().await.expect("box");
+    let doc = tb.client().get("/api/v1/openapi.json").await.expect_status(200).body;
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["info"]["title"].is_string() && doc["info"]["version"].is_string());
+
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut routes = BTreeSet::new();
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("path item") {
+            routes.insert((path.clone(), method.to_uppercase()));
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{method} {path} documents its responses"
+            );
+            // Every `{param}` in the template is declared as a path parameter.
+            let declared: BTreeSet<&str> = op["parameters"]
+                .as_array()
+                .map(|ps| ps.iter().filter(|p| p["in"] == "path").filter_map(|p| p["name"].as_str()).collect())
+                .unwrap_or_default();
+            for segment in path.split('/').filter(|s| s.starts_with('{')) {
+                let name = segment.trim_matches(|c| c == '{' || c == '}');
+                assert!(declared.contains(name), "{method} {path} declares path parameter {name}");
+            }
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        let pointer = r.strip_prefix('#').expect("local ref");
+        assert!(doc.pointer(pointer).is_some(), "dangling $ref {r}");
+    }
+    assert!(doc.pointer("/components/securitySchemes/bearer").is_some());
+
+    let listed = routes.into_iter().map(|(path, method)| format!("{method} {path}")).collect::<Vec<_>>().join("\n");
+    expect_test::expect![[r#"
+        POST /api/v1/auth/login
+        POST /api/v1/auth/logout
+        GET /api/v1/auth/me
+        PUT /api/v1/auth/password
+        POST /api/v1/auth/pin
+        POST /api/v1/auth/refresh
+        GET /api/v1/events
+        GET /api/v1/openapi.json
+        GET /api/v1/setup
+        POST /api/v1/setup
+        GET /api/v1/shifts
+        GET /api/v1/staff
+        POST /api/v1/staff
+        DELETE /api/v1/staff/{id}
+        GET /api/v1/staff/{id}
+        PATCH /api/v1/staff/{id}
+        POST /api/v1/staff/{id}/clock-in
+        POST /api/v1/staff/{id}/clock-out
+        GET /healthz
+        GET /readyz"#]]
+    .assert_eq(&listed);
+
+    // And every listed route is really served (none answers 404 "no such route").
+    let c = tb.client();
+    for line in listed.lines() {
+        let (method, path) = line.split_once(' ').expect("method path");
+        let path = path.replace("{id}", "01936f3e-5a4b-7c3d-8e9f-0a1b2c3d4e5f");
+        let reply = c.raw(method, &path, comanda_testkit::Raw::default()).await;
+        let unrouted = reply.status == 404 && reply.text.contains("no such route");
+        assert!(!unrouted && reply.status != 405, "{line} is documented but not served: {}", reply.text);
+    }
+    tb.stop().await;
+}
