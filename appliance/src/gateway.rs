@@ -124,14 +124,14 @@ struct Health {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, description = "OK", body = Health)))]
 async fn healthz() -> axum::Json<Health> {
     axum::Json(Health { status: "ok" })
 }
 
 /// Readiness: the store is open, migrations ran, and a read succeeds.
 #[utoipa::path(get, path = "/readyz", tag = "system",
-    responses((status = 200, body = Health), (status = 503, body = comanda_api::ErrorBody)))]
+    responses((status = 200, description = "OK", body = Health), (status = 503, description = "Unavailable", body = comanda_api::ErrorBody)))]
 async fn readyz(State(store): State<Store>) -> Result<axum::Json<Health>, ApiError> {
     store
         .read(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map_err(comanda_store::StoreError::from))

@@ -185,7 +185,7 @@ pub fn router(site: Site) -> OpenApiRouter {
 }
 
 /// Is this box set up yet? (No login needed: the first screen asks.)
-#[utoipa::path(get, path = "/setup", tag = "setup", responses((status = 200, body = SetupStatus)))]
+#[utoipa::path(get, path = "/setup", tag = "setup", responses((status = 200, description = "OK", body = SetupStatus)))]
 async fn setup_status(State(site): State<Site>) -> Result<axum::Json<SetupStatus>, ApiError> {
     let restaurant = site.settings().await?;
     Ok(axum::Json(SetupStatus { done: restaurant.is_some(), restaurant }))
@@ -193,7 +193,7 @@ async fn setup_status(State(site): State<Site>) -> Result<axum::Json<SetupStatus
 
 /// First start only: create the restaurant and its owner. 409 once done.
 #[utoipa::path(post, path = "/setup", tag = "setup", request_body = SetupRequest,
-    responses((status = 201, body = SetupResponse), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = SetupResponse), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Validation failed", body = ErrorBody)))]
 async fn setup(State(site): State<Site>, req: IdempotentJson<SetupRequest>) -> Result<Response, ApiError> {
     let change = site.prepare_setup(req.body, false).await?;
     write_once(&site.store, req.idempotency, StatusCode::CREATED, change).await

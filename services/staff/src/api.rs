@@ -194,7 +194,7 @@ fn cursor<T: std::str::FromStr>(raw: Option<&str>) -> Result<Option<T>, ApiError
 
 /// Log in with username and password.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = TokenResponse), (status = 401, description = "Not authenticated", body = ErrorBody), (status = 429, description = "Too many attempts", body = ErrorBody)))]
 async fn login(
     State(staff): State<Staff>,
     ClientAddr(client): ClientAddr,
@@ -205,7 +205,7 @@ async fn login(
 
 /// Log in with username and PIN (fast switch on a shared tablet).
 #[utoipa::path(post, path = "/auth/pin", tag = "auth", request_body = PinLoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = TokenResponse), (status = 401, description = "Not authenticated", body = ErrorBody), (status = 429, description = "Too many attempts", body = ErrorBody)))]
 async fn pin_login(
     State(staff): State<Staff>,
     ClientAddr(client): ClientAddr,
@@ -216,7 +216,7 @@ async fn pin_login(
 
 /// Trade a refresh token for a new pair. The old one is spent; presenting it again ends the session.
 #[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = TokenResponse), (status = 401, description = "Not authenticated", body = ErrorBody)))]
 async fn refresh(
     State(staff): State<Staff>,
     Json(req): Json<RefreshRequest>,
@@ -233,7 +233,7 @@ async fn logout(State(staff): State<Staff>, Json(req): Json<RefreshRequest>) -> 
 
 /// Change your own password; every other session ends, this one continues with the returned pair.
 #[utoipa::path(put, path = "/auth/password", tag = "auth", request_body = ChangePasswordRequest, security(("bearer" = [])),
-    responses((status = 200, body = TokenResponse), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = TokenResponse), (status = 403, description = "Not allowed for your role", body = ErrorBody), (status = 422, description = "Validation failed", body = ErrorBody)))]
 async fn change_password(
     State(staff): State<Staff>,
     who: AuthStaff,
@@ -244,14 +244,14 @@ async fn change_password(
 
 /// Who am I?
 #[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = StaffMember), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = StaffMember), (status = 401, description = "Not authenticated", body = ErrorBody)))]
 async fn me(State(staff): State<Staff>, who: AuthStaff) -> Result<axum::Json<StaffMember>, ApiError> {
     staff.member(who.id).await.map(|m| axum::Json(m.into()))
 }
 
 /// List staff (managers and owners).
 #[utoipa::path(get, path = "/staff", tag = "staff", params(StaffListParams), security(("bearer" = [])),
-    responses((status = 200, body = Page<StaffMember>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Page<StaffMember>), (status = 403, description = "Not allowed for your role", body = ErrorBody)))]
 async fn list_staff(
     State(staff): State<Staff>,
     who: AuthStaff,
@@ -268,7 +268,7 @@ async fn list_staff(
 /// Add a member of staff. Managers add waiters and kitchen staff; owners add anyone.
 #[utoipa::path(post, path = "/staff", tag = "staff", request_body = CreateStaffRequest, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer on retry")),
-    responses((status = 201, body = StaffMember), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = StaffMember), (status = 403, description = "Not allowed for your role", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Validation failed", body = ErrorBody)))]
 async fn create_staff(
     State(staff): State<Staff>,
     who: AuthStaff,
@@ -297,7 +297,7 @@ async fn create_staff(
 
 /// One member of staff (managers and owners).
 #[utoipa::path(get, path = "/staff/{id}", tag = "staff", params(("id" = StaffId, Path)), security(("bearer" = [])),
-    responses((status = 200, body = StaffMember), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = StaffMember), (status = 404, description = "Not found", body = ErrorBody)))]
 async fn get_staff(
     State(staff): State<Staff>,
     who: AuthStaff,
@@ -312,7 +312,7 @@ async fn get_staff(
 /// Change a member of staff you manage. Role changes and deactivation end their sessions.
 #[utoipa::path(patch, path = "/staff/{id}", tag = "staff", params(("id" = StaffId, Path)), request_body = UpdateStaffRequest,
     security(("bearer" = [])),
-    responses((status = 200, body = StaffMember), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = StaffMember), (status = 403, description = "Not allowed for your role", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 async fn update_staff(
     State(staff): State<Staff>,
     who: AuthStaff,
@@ -332,7 +332,7 @@ async fn update_staff(
 
 /// Deactivate a member of staff. Their history stays; they can no longer log in.
 #[utoipa::path(delete, path = "/staff/{id}", tag = "staff", params(("id" = StaffId, Path)), security(("bearer" = [])),
-    responses((status = 200, body = StaffMember), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = StaffMember), (status = 403, description = "Not allowed for your role", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 async fn deactivate_staff(
     State(staff): State<Staff>,
     who: AuthStaff,
@@ -345,7 +345,7 @@ async fn deactivate_staff(
 /// Start a shift.
 #[utoipa::path(post, path = "/staff/{id}/clock-in", tag = "shifts", params(("id" = StaffId, Path),
     ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer on retry")), security(("bearer" = [])),
-    responses((status = 201, body = ShiftView), (status = 409, body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = ShiftView), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 async fn clock_in(
     State(staff): State<Staff>,
     who: AuthStaff,
@@ -358,7 +358,7 @@ async fn clock_in(
 /// End the current shift.
 #[utoipa::path(post, path = "/staff/{id}/clock-out", tag = "shifts", params(("id" = StaffId, Path),
     ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer on retry")), security(("bearer" = [])),
-    responses((status = 200, body = ShiftView), (status = 409, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = ShiftView), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 async fn clock_out(
     State(staff): State<Staff>,
     who: AuthStaff,
@@ -387,7 +387,7 @@ async fn clock(
 
 /// Shifts, newest last. Staff see their own; managers see everyone's.
 #[utoipa::path(get, path = "/shifts", tag = "shifts", params(ShiftListParams), security(("bearer" = [])),
-    responses((status = 200, body = Page<ShiftView>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Page<ShiftView>), (status = 403, description = "Not allowed for your role", body = ErrorBody)))]
 async fn list_shifts(
     State(staff): State<Staff>,
     who: AuthStaff,
