@@ -6,15 +6,15 @@ use axum::response::Response;
 use comanda_api::{
     ApiError, ClientAddr, ErrorBody, Idempotent, IdempotentJson, Json, Page, PageParams, Path, Query, write_once,
 };
-use comanda_domain::{Money, Role, ShiftId, StaffId};
+use comanda_domain::{Role, StaffId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::sql::{ShiftRow, StaffRow};
-use crate::{AuthStaff, Credential, NewStaff, Staff, StaffChanges};
+use crate::model::{NewStaff, Shift, StaffChanges, StaffMember};
+use crate::{AuthStaff, Credential, Staff};
 
 /// The staff routes, relative to `/api/v1`.
 pub fn router(staff: Staff) -> OpenApiRouter {
@@ -76,90 +76,9 @@ pub struct StaffSummary {
     pub role: Role,
 }
 
-impl From<&StaffRow> for StaffSummary {
-    fn from(s: &StaffRow) -> Self {
+impl From<&StaffMember> for StaffSummary {
+    fn from(s: &StaffMember) -> Self {
         Self { id: s.id, name: s.name.clone(), username: s.username.clone(), role: s.role }
-    }
-}
-
-/// A member of staff as managers see them. Never their hashes.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct StaffMember {
-    pub id: StaffId,
-    pub name: String,
-    pub username: String,
-    pub role: Role,
-    pub active: bool,
-    pub has_password: bool,
-    pub has_pin: bool,
-    /// Minor units per hour, for labour cost.
-    pub hourly_rate: Option<Money>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-impl From<StaffRow> for StaffMember {
-    fn from(s: StaffRow) -> Self {
-        Self {
-            id: s.id,
-            name: s.name,
-            username: s.username,
-            role: s.role,
-            active: s.active,
-            has_password: s.has_password,
-            has_pin: s.has_pin,
-            hourly_rate: s.hourly_rate,
-            created_at: s.created_at,
-            updated_at: s.updated_at,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct CreateStaffRequest {
-    pub name: String,
-    pub username: String,
-    pub role: Role,
-    /// 8–128 characters; required for owners and managers.
-    pub password: Option<String>,
-    /// 4–6 digits, for fast login on shared tablets.
-    pub pin: Option<String>,
-    pub hourly_rate: Option<Money>,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct UpdateStaffRequest {
-    pub name: Option<String>,
-    pub role: Option<Role>,
-    pub password: Option<String>,
-    pub pin: Option<String>,
-    pub hourly_rate: Option<Money>,
-    /// `false` deactivates (like DELETE), `true` reactivates.
-    pub active: Option<bool>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ShiftView {
-    pub id: ShiftId,
-    pub staff_id: StaffId,
-    #[serde(with = "time::serde::rfc3339")]
-    pub started_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub ended_at: Option<OffsetDateTime>,
-    pub hourly_rate: Option<Money>,
-}
-
-impl From<ShiftRow> for ShiftView {
-    fn from(s: ShiftRow) -> Self {
-        Self {
-            id: s.id,
-            staff_id: s.staff_id,
-            started_at: s.started_at,
-            ended_at: s.ended_at,
-            hourly_rate: s.hourly_rate,
-        }
     }
 }
 
@@ -246,7 +165,7 @@ async fn change_password(
 #[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, description = "OK", body = StaffMember), (status = 401, description = "Not authenticated", body = ErrorBody)))]
 async fn me(State(staff): State<Staff>, who: AuthStaff) -> Result<axum::Json<StaffMember>, ApiError> {
-    staff.member(who.id).await.map(|m| axum::Json(m.into()))
+    staff.member(who.id).await.map(axum::Json)
 }
 
 /// List staff (managers and owners).
@@ -261,36 +180,25 @@ async fn list_staff(
     let page = PageParams { limit: params.limit, cursor: params.cursor };
     let limit = page.limit();
     let rows = staff.list(cursor(page.cursor.as_deref())?, limit, params.include_inactive.unwrap_or(false)).await?;
-    let rows: Vec<StaffMember> = rows.into_iter().map(StaffMember::from).collect();
     Ok(axum::Json(Page::from_rows(rows, limit, |m| m.id.to_string())))
 }
 
 /// Add a member of staff. Managers add waiters and kitchen staff; owners add anyone.
-#[utoipa::path(post, path = "/staff", tag = "staff", request_body = CreateStaffRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/staff", tag = "staff", request_body = NewStaff, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer on retry")),
     responses((status = 201, description = "Created", body = StaffMember), (status = 403, description = "Not allowed for your role", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Validation failed", body = ErrorBody)))]
 async fn create_staff(
     State(staff): State<Staff>,
     who: AuthStaff,
-    req: IdempotentJson<CreateStaffRequest>,
+    req: IdempotentJson<NewStaff>,
 ) -> Result<Response, ApiError> {
-    let body = req.body;
-    if !who.role.can_manage(body.role) {
-        return Err(ApiError::forbidden(format!("a {} may not add a {}", who.role, body.role)));
+    if !who.role.can_manage(req.body.role) {
+        return Err(ApiError::forbidden(format!("a {} may not add a {}", who.role, req.body.role)));
     }
-    let prepared = staff
-        .prepare(NewStaff {
-            name: body.name,
-            username: body.username,
-            role: body.role,
-            password: body.password,
-            pin: body.pin,
-            hourly_rate: body.hourly_rate,
-        })
-        .await?;
+    let prepared = staff.prepare(req.body).await?;
     let actor = who.actor();
     write_once(&staff.store, req.idempotency.for_actor(actor), StatusCode::CREATED, move |tx| {
-        Staff::insert_prepared(tx, actor, &prepared).map(StaffMember::from)
+        Staff::insert_prepared(tx, actor, &prepared)
     })
     .await
 }
@@ -306,28 +214,20 @@ async fn get_staff(
     if id != who.id {
         who.require_manager()?;
     }
-    staff.member(id).await.map(|m| axum::Json(m.into()))
+    staff.member(id).await.map(axum::Json)
 }
 
 /// Change a member of staff you manage. Role changes and deactivation end their sessions.
-#[utoipa::path(patch, path = "/staff/{id}", tag = "staff", params(("id" = StaffId, Path)), request_body = UpdateStaffRequest,
+#[utoipa::path(patch, path = "/staff/{id}", tag = "staff", params(("id" = StaffId, Path)), request_body = StaffChanges,
     security(("bearer" = [])),
     responses((status = 200, description = "OK", body = StaffMember), (status = 403, description = "Not allowed for your role", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 async fn update_staff(
     State(staff): State<Staff>,
     who: AuthStaff,
     Path(id): Path<StaffId>,
-    Json(req): Json<UpdateStaffRequest>,
+    Json(changes): Json<StaffChanges>,
 ) -> Result<axum::Json<StaffMember>, ApiError> {
-    let changes = StaffChanges {
-        name: req.name,
-        role: req.role,
-        password: req.password,
-        pin: req.pin,
-        hourly_rate: req.hourly_rate,
-        active: req.active,
-    };
-    staff.update(&who, id, changes).await.map(|m| axum::Json(m.into()))
+    staff.update(&who, id, changes).await.map(axum::Json)
 }
 
 /// Deactivate a member of staff. Their history stays; they can no longer log in.
@@ -339,13 +239,13 @@ async fn deactivate_staff(
     Path(id): Path<StaffId>,
 ) -> Result<axum::Json<StaffMember>, ApiError> {
     let changes = StaffChanges { active: Some(false), ..StaffChanges::default() };
-    staff.update(&who, id, changes).await.map(|m| axum::Json(m.into()))
+    staff.update(&who, id, changes).await.map(axum::Json)
 }
 
 /// Start a shift.
 #[utoipa::path(post, path = "/staff/{id}/clock-in", tag = "shifts", params(("id" = StaffId, Path),
     ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer on retry")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = ShiftView), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = Shift), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 async fn clock_in(
     State(staff): State<Staff>,
     who: AuthStaff,
@@ -358,7 +258,7 @@ async fn clock_in(
 /// End the current shift.
 #[utoipa::path(post, path = "/staff/{id}/clock-out", tag = "shifts", params(("id" = StaffId, Path),
     ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer on retry")), security(("bearer" = [])),
-    responses((status = 200, description = "OK", body = ShiftView), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Shift), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 async fn clock_out(
     State(staff): State<Staff>,
     who: AuthStaff,
@@ -380,21 +280,20 @@ async fn clock(
     let status = if starting { StatusCode::CREATED } else { StatusCode::OK };
     write_once(&staff.store, idem.for_actor(actor), status, move |tx| {
         let shift = if starting { Staff::clock_in(tx, &who, &target)? } else { Staff::clock_out(tx, &who, &target)? };
-        Ok(ShiftView::from(shift))
+        Ok(shift)
     })
     .await
 }
 
 /// Shifts, newest last. Staff see their own; managers see everyone's.
 #[utoipa::path(get, path = "/shifts", tag = "shifts", params(ShiftListParams), security(("bearer" = [])),
-    responses((status = 200, description = "OK", body = Page<ShiftView>), (status = 403, description = "Not allowed for your role", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Page<Shift>), (status = 403, description = "Not allowed for your role", body = ErrorBody)))]
 async fn list_shifts(
     State(staff): State<Staff>,
     who: AuthStaff,
     Query(p): Query<ShiftListParams>,
-) -> Result<axum::Json<Page<ShiftView>>, ApiError> {
+) -> Result<axum::Json<Page<Shift>>, ApiError> {
     let limit = PageParams { limit: p.limit, cursor: None }.limit();
     let rows = staff.shifts(&who, p.staff_id, p.from, p.to, cursor(p.cursor.as_deref())?, limit).await?;
-    let rows: Vec<ShiftView> = rows.into_iter().map(ShiftView::from).collect();
     Ok(axum::Json(Page::from_rows(rows, limit, |s| s.id.to_string())))
 }

@@ -200,6 +200,14 @@ impl Auth {
         tokio::task::spawn_blocking(move || hash_secret(&secret)).await.map_err(ApiError::internal)?
     }
 
+    /// [`hash`](Self::hash) for an optional secret.
+    pub async fn hash_if_given(&self, secret: Option<String>) -> Result<Option<String>, ApiError> {
+        match secret {
+            Some(secret) => self.hash(secret).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Verifies `secret` against `hash`, or against a dummy when there is none, so that an
     /// unknown user costs the same time as a wrong password.
     pub async fn verify(&self, secret: String, hash: Option<String>) -> Result<bool, ApiError> {

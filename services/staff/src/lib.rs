@@ -21,10 +21,10 @@ use comanda_domain::{
 use comanda_store::{Migration, Migrations, Store, WriteTx};
 use time::OffsetDateTime;
 
-pub use api::{ShiftView, StaffMember, StaffSummary, TokenResponse, router};
+pub use api::{StaffSummary, TokenResponse, router};
 pub use auth::{ACCESS_TTL, Auth, AuthStaff, REFRESH_TTL, hash_secret, load_or_create_key};
 use model::{CLIENT_RULES, LoginLimiter, USER_RULES};
-pub use sql::{ShiftRow, StaffRow};
+pub use model::{NewStaff, Shift, StaffChanges, StaffMember};
 
 pub const MIGRATIONS: Migrations = Migrations {
     service: "staff",
@@ -71,29 +71,7 @@ impl PreparedStaff {
     }
 }
 
-/// What a new staff member is made from.
-#[derive(Clone, Debug)]
-pub struct NewStaff {
-    pub name: String,
-    pub username: String,
-    pub role: Role,
-    pub password: Option<String>,
-    pub pin: Option<String>,
-    pub hourly_rate: Option<Money>,
-}
-
-/// Changes to a staff member; `None` leaves a field as it is.
-#[derive(Clone, Debug, Default)]
-pub struct StaffChanges {
-    pub name: Option<String>,
-    pub role: Option<Role>,
-    pub password: Option<String>,
-    pub pin: Option<String>,
-    pub hourly_rate: Option<Money>,
-    pub active: Option<bool>,
-}
-
-fn snapshot(row: &StaffRow) -> StaffSnapshot {
+fn snapshot(row: &StaffMember) -> StaffSnapshot {
     StaffSnapshot {
         staff_id: row.id,
         name: row.name.clone(),
@@ -123,26 +101,20 @@ impl Staff {
         let pin = new.pin.as_deref().map(model::pin).transpose()?;
         let hourly_rate = model::hourly_rate(new.hourly_rate)?;
         model::credentials_fit_role(new.role, password.is_some(), pin.is_some())?;
-        let password_hash = match password {
-            Some(p) => Some(self.auth.hash(p).await?),
-            None => None,
-        };
-        let pin_hash = match pin {
-            Some(p) => Some(self.auth.hash(p).await?),
-            None => None,
-        };
+        let password_hash = self.auth.hash_if_given(password).await?;
+        let pin_hash = self.auth.hash_if_given(pin).await?;
         Ok(PreparedStaff { id: StaffId::new(), name, username, role: new.role, password_hash, pin_hash, hourly_rate })
     }
 
     /// Inserts a prepared member and appends `staff.created`, in the caller's transaction.
-    pub fn insert_prepared(tx: &mut WriteTx<'_>, actor: Actor, p: &PreparedStaff) -> Result<StaffRow, ApiError> {
+    pub fn insert_prepared(tx: &mut WriteTx<'_>, actor: Actor, p: &PreparedStaff) -> Result<StaffMember, ApiError> {
         if sql::username_taken(tx.conn(), &p.username)? {
             return Err(ApiError::conflict(format!("the username `{}` is taken", p.username)));
         }
         let now = tx.now();
         sql::insert_staff(
             tx.conn(),
-            &sql::NewStaffRow {
+            &sql::NewStaffMember {
                 id: p.id,
                 name: &p.name,
                 username: &p.username,
@@ -219,7 +191,7 @@ impl Staff {
         self.token_response(&refresh.0, refresh.1)
     }
 
-    fn token_response(&self, staff: &StaffRow, refresh_token: String) -> Result<TokenResponse, ApiError> {
+    fn token_response(&self, staff: &StaffMember, refresh_token: String) -> Result<TokenResponse, ApiError> {
         let who = AuthStaff { id: staff.id, role: staff.role, name: staff.name.clone() };
         let (access_token, expires_in) = self.auth.issue_access(&who)?;
         Ok(TokenResponse {
@@ -317,7 +289,7 @@ impl Staff {
     }
 
     /// For `comanda reset-password`: sets a password, ends every session of that member.
-    pub async fn reset_password(&self, username: &str, new: &str) -> Result<StaffRow, ApiError> {
+    pub async fn reset_password(&self, username: &str, new: &str) -> Result<StaffMember, ApiError> {
         let new = model::password("password", new)?;
         let username = model::username(username)?;
         let found = self.store.read(move |c| sql::credentials_by_username(c, &username)).await?;
@@ -335,7 +307,7 @@ impl Staff {
         Ok(staff)
     }
 
-    pub async fn member(&self, id: StaffId) -> Result<StaffRow, ApiError> {
+    pub async fn member(&self, id: StaffId) -> Result<StaffMember, ApiError> {
         self.store
             .read(move |c| sql::staff_by_id(c, id))
             .await?
@@ -347,13 +319,13 @@ impl Staff {
         after: Option<StaffId>,
         limit: u32,
         include_inactive: bool,
-    ) -> Result<Vec<StaffRow>, ApiError> {
+    ) -> Result<Vec<StaffMember>, ApiError> {
         Ok(self.store.read(move |c| sql::list_staff(c, after, limit, include_inactive)).await?)
     }
 
     /// Applies `changes` to a member `who` may manage. The last active owner can be neither
     /// demoted nor deactivated: someone must always be able to run the restaurant.
-    pub async fn update(&self, who: &AuthStaff, id: StaffId, changes: StaffChanges) -> Result<StaffRow, ApiError> {
+    pub async fn update(&self, who: &AuthStaff, id: StaffId, changes: StaffChanges) -> Result<StaffMember, ApiError> {
         let target = self.member(id).await?;
         if !who.role.can_manage(target.role) {
             return Err(ApiError::forbidden(format!("a {} may not change a {}", who.role, target.role)));
@@ -372,14 +344,8 @@ impl Staff {
         let hourly_rate = model::hourly_rate(changes.hourly_rate)?;
         let role = changes.role.unwrap_or(target.role);
         model::credentials_fit_role(role, target.has_password || password.is_some(), target.has_pin || pin.is_some())?;
-        let password_hash = match password {
-            Some(p) => Some(self.auth.hash(p).await?),
-            None => None,
-        };
-        let pin_hash = match pin {
-            Some(p) => Some(self.auth.hash(p).await?),
-            None => None,
-        };
+        let password_hash = self.auth.hash_if_given(password).await?;
+        let pin_hash = self.auth.hash_if_given(pin).await?;
         let actor = who.actor();
         let (row, ended_at) = self
             .store
@@ -435,12 +401,12 @@ impl Staff {
 
     /// Starts a shift, in the caller's transaction. Staff clock themselves in; managers may
     /// clock in those they manage.
-    pub fn clock_in(tx: &mut WriteTx<'_>, who: &AuthStaff, target: &StaffRow) -> Result<sql::ShiftRow, ApiError> {
+    pub fn clock_in(tx: &mut WriteTx<'_>, who: &AuthStaff, target: &StaffMember) -> Result<Shift, ApiError> {
         may_clock(who, target)?;
         if let Some(open) = sql::open_shift(tx.conn(), target.id)? {
             return Err(ApiError::conflict(format!("already clocked in since {}", open.started_at)));
         }
-        let shift = sql::ShiftRow {
+        let shift = Shift {
             id: ShiftId::new(),
             staff_id: target.id,
             started_at: comanda_store::truncate_to_micros(tx.now()),
@@ -453,7 +419,7 @@ impl Staff {
     }
 
     /// Ends the open shift, in the caller's transaction.
-    pub fn clock_out(tx: &mut WriteTx<'_>, who: &AuthStaff, target: &StaffRow) -> Result<sql::ShiftRow, ApiError> {
+    pub fn clock_out(tx: &mut WriteTx<'_>, who: &AuthStaff, target: &StaffMember) -> Result<Shift, ApiError> {
         may_clock(who, target)?;
         let Some(mut shift) = sql::open_shift(tx.conn(), target.id)? else {
             return Err(ApiError::conflict("not clocked in"));
@@ -473,7 +439,7 @@ impl Staff {
         to: Option<OffsetDateTime>,
         after: Option<ShiftId>,
         limit: u32,
-    ) -> Result<Vec<sql::ShiftRow>, ApiError> {
+    ) -> Result<Vec<Shift>, ApiError> {
         let staff_id = if who.role.is_manager() {
             staff_id
         } else {
@@ -537,7 +503,7 @@ fn issue_refresh(tx: &mut WriteTx<'_>, staff: StaffId, family: TokenFamilyId) ->
     Ok(token)
 }
 
-fn may_clock(who: &AuthStaff, target: &StaffRow) -> Result<(), ApiError> {
+fn may_clock(who: &AuthStaff, target: &StaffMember) -> Result<(), ApiError> {
     if who.id == target.id || who.role.can_manage(target.role) {
         Ok(())
     } else {
@@ -545,6 +511,6 @@ fn may_clock(who: &AuthStaff, target: &StaffRow) -> Result<(), ApiError> {
     }
 }
 
-fn shift_event(s: &sql::ShiftRow) -> ShiftEvent {
+fn shift_event(s: &Shift) -> ShiftEvent {
     ShiftEvent { shift_id: s.id, staff_id: s.staff_id, started_at: s.started_at, ended_at: s.ended_at }
 }

@@ -1,11 +1,68 @@
-//! Staff rules, pure and I/O-free: what a valid username, password and PIN are, who needs
-//! which credential, and the login rate limiter. Most of the service's tests live here.
+//! Staff types and rules, pure and I/O-free: what a member and a shift are, what a valid
+//! username, password and PIN are, who needs which credential, and the login rate limiter. Most of the service's tests live here.
 
 use std::collections::{HashMap, VecDeque};
 
 use comanda_api::{ApiError, validate};
-use comanda_domain::{Money, Role};
+use comanda_domain::{Money, Role, ShiftId, StaffId};
+use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
+use utoipa::ToSchema;
+
+/// A member of staff as managers see them: never their hashes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StaffMember {
+    pub id: StaffId,
+    pub name: String,
+    pub username: String,
+    pub role: Role,
+    pub active: bool,
+    pub has_password: bool,
+    pub has_pin: bool,
+    /// Minor units per hour, for labour cost.
+    pub hourly_rate: Option<Money>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// What a new staff member is made from (also the body of `POST /staff`).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct NewStaff {
+    pub name: String,
+    pub username: String,
+    pub role: Role,
+    /// 8–128 characters; required for owners and managers.
+    pub password: Option<String>,
+    /// 4–6 digits, for fast login on shared tablets.
+    pub pin: Option<String>,
+    pub hourly_rate: Option<Money>,
+}
+
+/// Changes to a member of staff (the body of `PATCH /staff/{id}`); absent fields stay as they are.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct StaffChanges {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub password: Option<String>,
+    pub pin: Option<String>,
+    pub hourly_rate: Option<Money>,
+    /// `false` deactivates (like DELETE), `true` reactivates.
+    pub active: Option<bool>,
+}
+
+/// One clock-in to clock-out span, with the hourly rate at clock-in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Shift {
+    pub id: ShiftId,
+    pub staff_id: StaffId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub ended_at: Option<OffsetDateTime>,
+    pub hourly_rate: Option<Money>,
+}
 
 pub const NAME_MAX: usize = 100;
 pub const USERNAME_MIN: usize = 2;

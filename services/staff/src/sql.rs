@@ -1,40 +1,18 @@
 //! Every SQL statement of the staff service, and nowhere else. Parameterised only.
 
 use comanda_domain::{Money, Role, ShiftId, StaffId, TokenFamilyId};
+
+use crate::model::{Shift, StaffMember};
 use comanda_store::rusqlite::{self, Connection, OptionalExtension, Row, params};
 use comanda_store::{StoreError, parse_sql_time, sql_time};
 use time::OffsetDateTime;
 
-/// A staff member as stored, without secrets.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StaffRow {
-    pub id: StaffId,
-    pub name: String,
-    pub username: String,
-    pub role: Role,
-    pub active: bool,
-    pub has_password: bool,
-    pub has_pin: bool,
-    pub hourly_rate: Option<Money>,
-    pub created_at: OffsetDateTime,
-    pub updated_at: OffsetDateTime,
-}
-
 /// What login needs: the row and its hashes.
 #[derive(Clone, Debug)]
 pub struct CredentialRow {
-    pub staff: StaffRow,
+    pub staff: StaffMember,
     pub password_hash: Option<String>,
     pub pin_hash: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct ShiftRow {
-    pub id: ShiftId,
-    pub staff_id: StaffId,
-    pub started_at: OffsetDateTime,
-    pub ended_at: Option<OffsetDateTime>,
-    pub hourly_rate: Option<Money>,
 }
 
 const STAFF_COLUMNS: &str = "id, name, username, role, active, password_hash IS NOT NULL, pin_hash IS NOT NULL,
@@ -48,8 +26,8 @@ fn time_col(row: &Row<'_>, idx: usize) -> rusqlite::Result<OffsetDateTime> {
     parse_sql_time(&row.get::<_, String>(idx)?).map_err(|_| bad("time"))
 }
 
-fn staff_row(row: &Row<'_>) -> rusqlite::Result<StaffRow> {
-    Ok(StaffRow {
+fn staff_member(row: &Row<'_>) -> rusqlite::Result<StaffMember> {
+    Ok(StaffMember {
         id: row.get::<_, String>(0)?.parse().map_err(|_| bad("id"))?,
         name: row.get(1)?,
         username: row.get(2)?,
@@ -63,7 +41,7 @@ fn staff_row(row: &Row<'_>) -> rusqlite::Result<StaffRow> {
     })
 }
 
-pub struct NewStaffRow<'a> {
+pub struct NewStaffMember<'a> {
     pub id: StaffId,
     pub name: &'a str,
     pub username: &'a str,
@@ -75,7 +53,7 @@ pub struct NewStaffRow<'a> {
 }
 
 /// `Err(StoreError::Constraint)` when the username is taken.
-pub fn insert_staff(conn: &Connection, s: &NewStaffRow<'_>) -> Result<(), StoreError> {
+pub fn insert_staff(conn: &Connection, s: &NewStaffMember<'_>) -> Result<(), StoreError> {
     let now = sql_time(s.now);
     conn.execute(
         "INSERT INTO staff_members (id, name, username, role, password_hash, pin_hash, hourly_rate, active,
@@ -101,16 +79,16 @@ pub fn username_taken(conn: &Connection, username: &str) -> Result<bool, StoreEr
     })?)
 }
 
-pub fn staff_by_id(conn: &Connection, id: StaffId) -> Result<Option<StaffRow>, StoreError> {
+pub fn staff_by_id(conn: &Connection, id: StaffId) -> Result<Option<StaffMember>, StoreError> {
     let sql = format!("SELECT {STAFF_COLUMNS} FROM staff_members WHERE id = ?1");
-    Ok(conn.query_row(&sql, params![id.to_string()], staff_row).optional()?)
+    Ok(conn.query_row(&sql, params![id.to_string()], staff_member).optional()?)
 }
 
 pub fn credentials_by_username(conn: &Connection, username: &str) -> Result<Option<CredentialRow>, StoreError> {
     let sql = format!("SELECT {STAFF_COLUMNS}, password_hash, pin_hash FROM staff_members WHERE username = ?1");
     let row = conn
         .query_row(&sql, params![username], |r| {
-            Ok(CredentialRow { staff: staff_row(r)?, password_hash: r.get(10)?, pin_hash: r.get(11)? })
+            Ok(CredentialRow { staff: staff_member(r)?, password_hash: r.get(10)?, pin_hash: r.get(11)? })
         })
         .optional()?;
     Ok(row)
@@ -129,14 +107,14 @@ pub fn list_staff(
     after: Option<StaffId>,
     limit: u32,
     include_inactive: bool,
-) -> Result<Vec<StaffRow>, StoreError> {
+) -> Result<Vec<StaffMember>, StoreError> {
     let sql = format!(
         "SELECT {STAFF_COLUMNS} FROM staff_members
          WHERE id > ?1 AND (?2 OR active = 1) ORDER BY id LIMIT ?3"
     );
     let after = after.map(|a| a.to_string()).unwrap_or_default();
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![after, include_inactive, limit + 1], staff_row)?;
+    let rows = stmt.query_map(params![after, include_inactive, limit + 1], staff_member)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -274,8 +252,8 @@ pub fn purge_expired_refresh_tokens(conn: &Connection, now: OffsetDateTime) -> R
     Ok(conn.execute("DELETE FROM staff_refresh_tokens WHERE expires_at < ?1", params![cutoff])?)
 }
 
-fn shift_row(r: &Row<'_>) -> rusqlite::Result<ShiftRow> {
-    Ok(ShiftRow {
+fn shift(r: &Row<'_>) -> rusqlite::Result<Shift> {
+    Ok(Shift {
         id: r.get::<_, String>(0)?.parse().map_err(|_| bad("id"))?,
         staff_id: r.get::<_, String>(1)?.parse().map_err(|_| bad("staff"))?,
         started_at: time_col(r, 2)?,
@@ -284,17 +262,17 @@ fn shift_row(r: &Row<'_>) -> rusqlite::Result<ShiftRow> {
     })
 }
 
-pub fn open_shift(conn: &Connection, staff: StaffId) -> Result<Option<ShiftRow>, StoreError> {
+pub fn open_shift(conn: &Connection, staff: StaffId) -> Result<Option<Shift>, StoreError> {
     Ok(conn
         .query_row(
             "SELECT id, staff_id, started_at, ended_at, hourly_rate FROM staff_shifts WHERE staff_id = ?1 AND ended_at IS NULL",
             params![staff.to_string()],
-            shift_row,
+            shift,
         )
         .optional()?)
 }
 
-pub fn insert_shift(conn: &Connection, s: &ShiftRow) -> Result<(), StoreError> {
+pub fn insert_shift(conn: &Connection, s: &Shift) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO staff_shifts (id, staff_id, started_at, ended_at, hourly_rate) VALUES (?1, ?2, ?3, NULL, ?4)",
         params![s.id.to_string(), s.staff_id.to_string(), sql_time(s.started_at), s.hourly_rate.map(Money::minor)],
@@ -316,7 +294,7 @@ pub struct ShiftFilter {
 }
 
 /// Shifts that started in `[from, to)`, in id order, at most `limit + 1`.
-pub fn list_shifts(conn: &Connection, f: &ShiftFilter) -> Result<Vec<ShiftRow>, StoreError> {
+pub fn list_shifts(conn: &Connection, f: &ShiftFilter) -> Result<Vec<Shift>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, staff_id, started_at, ended_at, hourly_rate FROM staff_shifts
          WHERE (?1 IS NULL OR staff_id = ?1) AND (?2 IS NULL OR started_at >= ?2) AND (?3 IS NULL OR started_at < ?3)
@@ -331,7 +309,7 @@ pub fn list_shifts(conn: &Connection, f: &ShiftFilter) -> Result<Vec<ShiftRow>, 
             f.after.map(|a| a.to_string()).unwrap_or_default(),
             f.limit + 1
         ],
-        shift_row,
+        shift,
     )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
