@@ -11,11 +11,13 @@
 //! always have dotted ones.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use comanda_api::ApiError;
 use comanda_domain::{EventAudience, Role};
 use comanda_staff::{Auth, AuthStaff};
 use comanda_store::Store;
@@ -46,6 +48,29 @@ pub struct Hub {
     auth: Auth,
     live: broadcast::Sender<Arc<LiveEvent>>,
     stopping: watch::Receiver<bool>,
+    pending: Arc<AtomicUsize>,
+}
+
+/// At most this many sockets may sit unauthenticated (each for up to 10 s).
+const MAX_PENDING_AUTH: usize = 128;
+
+/// A slot among the sockets that have not authenticated yet; freed on drop.
+struct PendingAuth(Arc<AtomicUsize>);
+
+impl PendingAuth {
+    fn take(hub: &Hub) -> Option<Self> {
+        if hub.pending.fetch_add(1, Ordering::SeqCst) >= MAX_PENDING_AUTH {
+            hub.pending.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Self(hub.pending.clone()))
+    }
+}
+
+impl Drop for PendingAuth {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Hub {
@@ -53,7 +78,7 @@ impl Hub {
     pub fn start(store: Store, auth: Auth, stopping: watch::Receiver<bool>) -> Self {
         let (live, _) = broadcast::channel(CHANNEL);
         tokio::spawn(pump(store.clone(), live.clone()));
-        Self { store, auth, live, stopping }
+        Self { store, auth, live, stopping, pending: Arc::new(AtomicUsize::new(0)) }
     }
 }
 
@@ -61,10 +86,14 @@ async fn pump(store: Store, live: broadcast::Sender<Arc<LiveEvent>>) {
     let mut committed = store.committed();
     let mut last = store.last_seq();
     loop {
-        if *committed.borrow_and_update() > last {
+        // Only up to what the watch says is committed: an event whose commit is not yet
+        // announced must not reach live sessions before sessions replaying from the log can see
+        // it as committed too, or a session joining in between would miss it.
+        let upto = *committed.borrow_and_update();
+        if upto > last {
             match store.events_after(last, REPLAY_PAGE).await {
                 Ok(events) => {
-                    for event in events {
+                    for event in events.into_iter().take_while(|e| e.seq <= upto) {
                         last = event.seq;
                         let json = match serde_json::to_string(&event) {
                             Ok(json) => json,
@@ -108,7 +137,13 @@ struct AuthMessage {
 #[utoipa::path(get, path = "/events", tag = "events",
     responses((status = 101, description = "Switching to WebSocket; then event messages `{seq,id,type,at,actor,data}`")))]
 async fn events(State(hub): State<Hub>, upgrade: WebSocketUpgrade) -> Response {
-    upgrade.max_message_size(64 * 1024).on_upgrade(move |socket| session(hub, socket))
+    let Some(pending) = PendingAuth::take(&hub) else {
+        return ApiError::unavailable("too many connections waiting to authenticate").into_response();
+    };
+    upgrade
+        .max_message_size(64 * 1024)
+        .max_frame_size(64 * 1024)
+        .on_upgrade(move |socket| session(hub, socket, pending))
 }
 
 fn control(kind: &str, extra: serde_json::Value) -> Message {
@@ -121,6 +156,7 @@ fn control(kind: &str, extra: serde_json::Value) -> Message {
 
 struct Session {
     who: AuthStaff,
+    token: String,
     expires: tokio::time::Instant,
     since: Option<u64>,
 }
@@ -150,7 +186,7 @@ async fn authenticate(hub: &Hub, socket: &mut WebSocket) -> Option<Session> {
         return None;
     };
     match hub.auth.verify_session(&msg.token) {
-        Ok((who, at)) => Some(Session { who, expires: deadline(hub, at), since: msg.since }),
+        Ok((who, at)) => Some(Session { who, expires: deadline(hub, at), since: msg.since, token: msg.token }),
         Err(e) => {
             let _ = socket.send(control("error", json!({"code": e.code(), "message": e.message()}))).await;
             None
@@ -158,8 +194,10 @@ async fn authenticate(hub: &Hub, socket: &mut WebSocket) -> Option<Session> {
     }
 }
 
-async fn session(hub: Hub, mut socket: WebSocket) {
-    let Some(Session { who, expires, since }) = authenticate(&hub, &mut socket).await else {
+async fn session(hub: Hub, mut socket: WebSocket, pending: PendingAuth) {
+    let authenticated = authenticate(&hub, &mut socket).await;
+    drop(pending);
+    let Some(Session { who, token, expires, since }) = authenticated else {
         let _ = socket.send(Message::Close(None)).await;
         return;
     };
@@ -195,13 +233,14 @@ async fn session(hub: Hub, mut socket: WebSocket) {
             }
         }
     }
-    forward_live(hub, socket, who, expires, sent, &mut live).await;
+    forward_live(hub, socket, who, token, expires, sent, &mut live).await;
 }
 
 async fn forward_live(
     hub: Hub,
     mut socket: WebSocket,
     who: AuthStaff,
+    mut token: String,
     mut expires: tokio::time::Instant,
     mut sent: u64,
     live: &mut broadcast::Receiver<Arc<LiveEvent>>,
@@ -241,6 +280,7 @@ async fn forward_live(
                             Ok((renewed, at)) if renewed.id == who.id => {
                                 role = renewed.role;
                                 expires = deadline(&hub, at);
+                                token = msg.token;
                             }
                             _ => {
                                 let refused = json!({"code": "unauthenticated", "message": "that token is not valid for this session"});
@@ -255,6 +295,15 @@ async fn forward_live(
             _ = ping.tick() => {
                 if unanswered_pings >= 2 {
                     return; // the client is gone
+                }
+                // Deactivation, a password change or a demotion ends the stream too.
+                match hub.auth.verify_access(&token) {
+                    Ok(current) => role = current.role,
+                    Err(e) => {
+                        let _ = socket.send(control("auth_expired", json!({"last_seq": sent, "message": e.message()}))).await;
+                        let _ = socket.send(Message::Close(None)).await;
+                        return;
+                    }
                 }
                 unanswered_pings += 1;
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() {

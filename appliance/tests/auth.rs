@@ -251,3 +251,22 @@ async fn a_retried_request_with_the_same_key_is_answered_once() {
     assert_eq!(c.all_pages("/api/v1/shifts").await.len(), 1);
     tb.stop().await;
 }
+
+#[tokio::test]
+async fn a_new_pin_set_by_a_manager_ends_the_old_sessions() {
+    let tb = TestBox::start().await.expect("box");
+    let owner = tb.set_up().await;
+    let anon = tb.client();
+    let ana =
+        anon.as_session(&owner).post("/api/v1/staff", staff_body("ana", "waiter", "1234")).await.expect_status(201);
+    let ana_id = ana.body["id"].as_str().expect("id").to_owned();
+    let stolen = anon.pin_login("ana", "1234").await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+
+    anon.as_session(&owner).patch(&format!("/api/v1/staff/{ana_id}"), json!({"pin": "8642"})).await.expect_status(200);
+    anon.post("/api/v1/auth/refresh", json!({"refresh_token": stolen.refresh})).await.expect_status(401);
+    anon.as_session(&stolen).get("/api/v1/auth/me").await.expect_status(401);
+    anon.post("/api/v1/auth/pin", json!({"username": "ana", "pin": "1234"})).await.expect_status(401);
+    anon.pin_login("ana", "8642").await;
+    tb.stop().await;
+}

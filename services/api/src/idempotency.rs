@@ -98,17 +98,43 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let key = header_key(req.headers())?;
-        if !is_json(req.headers()) {
-            return Err(ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
-        }
+        let declared_json = is_json(req.headers());
+        let has_content_type = req.headers().contains_key(header::CONTENT_TYPE);
         let target = format!("{} {}", req.method(), req.uri().path());
         let bytes = Bytes::from_request(req, state).await.map_err(|r| ApiError::from_status(r.status()))?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|_| ApiError::bad_request("request body is not valid JSON"))?;
-        let body_hash = hex::encode(Sha256::digest(canonical_json(&value).as_bytes()));
+        // An empty body without a content type means "no options" (`POST …/send` fires all).
+        let value: serde_json::Value = if bytes.is_empty() && !has_content_type {
+            serde_json::Value::Object(serde_json::Map::new())
+        } else if !declared_json {
+            return Err(ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+        } else {
+            serde_json::from_slice(&bytes).map_err(|_| ApiError::bad_request("request body is not valid JSON"))?
+        };
+        let body_hash = hex::encode(Sha256::digest(canonical_json(&without_secrets(&value)).as_bytes()));
         let body =
             serde_json::from_value(value).map_err(|e| ApiError::validation(format!("invalid request body: {e}")))?;
         Ok(Self { body, idempotency: Idempotent { key, target, body_hash, actor: None } })
+    }
+}
+
+/// Fields whose values never go into a stored hash: an unsalted hash of a 4-digit PIN is
+/// reversed in microseconds by anyone holding a copy of the database.
+const SECRET_FIELDS: &[&str] =
+    &["password", "pin", "approval_pin", "current_password", "new_password", "refresh_token", "token"];
+
+/// The body with secret fields blanked, at any depth. A retry with the same key and a
+/// different secret therefore replays the first answer, which is what a retry means.
+fn without_secrets(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                let v = if SECRET_FIELDS.contains(&k.as_str()) { serde_json::Value::Null } else { without_secrets(v) };
+                (k.clone(), v)
+            })
+            .collect(),
+        serde_json::Value::Array(items) => items.iter().map(without_secrets).collect(),
+        other => other.clone(),
     }
 }
 
@@ -156,4 +182,19 @@ where
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_reach_the_stored_hash() {
+        let a = serde_json::json!({"name": "Ana", "pin": "1234", "nested": [{"password": "hunter22"}]});
+        let b = serde_json::json!({"name": "Ana", "pin": "9999", "nested": [{"password": "other one"}]});
+        assert_eq!(canonical_json(&without_secrets(&a)), canonical_json(&without_secrets(&b)));
+        assert!(!canonical_json(&without_secrets(&a)).contains("1234"));
+        let c = serde_json::json!({"name": "Bea", "pin": "1234"});
+        assert_ne!(canonical_json(&without_secrets(&a)), canonical_json(&without_secrets(&c)));
+    }
 }

@@ -10,6 +10,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
@@ -30,6 +31,9 @@ use tokio::sync::Semaphore;
 pub const ACCESS_TTL: Duration = Duration::minutes(15);
 pub const REFRESH_TTL: Duration = Duration::days(7);
 const KEY_LEN: usize = 32;
+/// A burst beyond this many queued hash computations is answered 503 instead of queuing
+/// (64 × ~30 ms ≈ 1 s of work on two cores).
+const MAX_WAITING: usize = 64;
 
 /// Reads the signing key, creating it (0600) on first start.
 pub fn load_or_create_key(path: &Path) -> io::Result<Vec<u8>> {
@@ -108,6 +112,8 @@ struct Inner {
     /// argon2id with its default cost uses ~19 MiB and a core for tens of ms per hash: at
     /// most two at once, so 50 tablets logging in together cannot exhaust a 2-core box.
     hashing: Semaphore,
+    /// Requests waiting for a hashing slot; past [`MAX_WAITING`] new ones are refused at once.
+    waiting: AtomicUsize,
     /// Verified against when the username is unknown, so timing does not reveal which exist.
     dummy_hash: String,
 }
@@ -127,6 +133,7 @@ impl Auth {
             clock,
             valid_after: RwLock::new(HashMap::new()),
             hashing: Semaphore::new(2),
+            waiting: AtomicUsize::new(0),
             dummy_hash,
         })))
     }
@@ -184,7 +191,10 @@ impl Auth {
 
     /// Refuses this staff member's access tokens issued before `at`.
     pub fn end_sessions_before(&self, staff: StaffId, at: OffsetDateTime) {
-        self.0.valid_after.write().unwrap_or_else(PoisonError::into_inner).insert(staff, unix_ms(at));
+        // Keep the later instant: two revocations finishing out of order must not reopen a gap.
+        let mut map = self.0.valid_after.write().unwrap_or_else(PoisonError::into_inner);
+        let entry = map.entry(staff).or_insert(i64::MIN);
+        *entry = (*entry).max(unix_ms(at));
     }
 
     pub(crate) fn load_valid_after(&self, rows: Vec<(StaffId, OffsetDateTime)>) {
@@ -194,9 +204,19 @@ impl Auth {
         }
     }
 
+    async fn hashing_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        if self.0.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
+            self.0.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(ApiError::unavailable("too many logins at once; try again in a moment"));
+        }
+        let permit = self.0.hashing.acquire().await;
+        self.0.waiting.fetch_sub(1, Ordering::SeqCst);
+        permit.map_err(ApiError::internal)
+    }
+
     /// argon2id, off the async threads and at most two at once.
     pub async fn hash(&self, secret: String) -> Result<String, ApiError> {
-        let _permit = self.0.hashing.acquire().await.map_err(ApiError::internal)?;
+        let _permit = self.hashing_slot().await?;
         tokio::task::spawn_blocking(move || hash_secret(&secret)).await.map_err(ApiError::internal)?
     }
 
@@ -211,7 +231,7 @@ impl Auth {
     /// Verifies `secret` against `hash`, or against a dummy when there is none, so that an
     /// unknown user costs the same time as a wrong password.
     pub async fn verify(&self, secret: String, hash: Option<String>) -> Result<bool, ApiError> {
-        let _permit = self.0.hashing.acquire().await.map_err(ApiError::internal)?;
+        let _permit = self.hashing_slot().await?;
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.0.dummy_hash.clone());
         let ok = tokio::task::spawn_blocking(move || {

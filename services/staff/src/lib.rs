@@ -130,20 +130,24 @@ impl Staff {
         Ok(row)
     }
 
-    fn check_limits(&self, keys: &[(&str, &[model::Rule])]) -> Result<(), ApiError> {
+    /// Counts an attempt against every key, refusing (429) if any is locked out. Returns the
+    /// instant it was counted at, to [`refund`](Self::refund) it on success.
+    fn attempt(&self, keys: &[(&str, &[model::Rule])]) -> Result<time::OffsetDateTime, ApiError> {
         let now = self.auth.now();
-        let limiter = self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut limiter = self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
         for (key, rules) in keys {
             limiter.check(key, rules, now).map_err(ApiError::rate_limited)?;
         }
-        Ok(())
+        for (key, rules) in keys {
+            limiter.attempt(key, rules, now).map_err(ApiError::rate_limited)?;
+        }
+        Ok(now)
     }
 
-    fn record_failure(&self, keys: &[(&str, &[model::Rule])]) {
-        let now = self.auth.now();
+    fn refund(&self, keys: &[(&str, &[model::Rule])], at: time::OffsetDateTime) {
         let mut limiter = self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
         for (key, _) in keys {
-            limiter.record_failure(key, now);
+            limiter.refund(key, at);
         }
     }
 
@@ -156,17 +160,18 @@ impl Staff {
         credential: Credential,
         client: Option<IpAddr>,
     ) -> Result<TokenResponse, ApiError> {
-        let username = username.trim().to_lowercase();
-        let user_key = format!("user:{username}");
+        // Only well-formed usernames get a bucket of their own: keys stay small and bounded.
+        let username = model::username(username).ok();
+        let user_key = format!("user:{}", username.as_deref().unwrap_or("<malformed>"));
         let client_key = client.map(|ip| format!("ip:{ip}")).unwrap_or_default();
         let keys: &[(&str, &[model::Rule])] = &[(&user_key, USER_RULES), (&client_key, CLIENT_RULES)];
-        self.check_limits(keys)?;
+        let counted_at = self.attempt(keys)?;
 
-        let lookup = username.clone();
-        let found = if username.len() <= model::USERNAME_MAX && secret.len() <= model::PASSWORD_MAX * 4 {
-            self.store.read(move |c| sql::credentials_by_username(c, &lookup)).await?
-        } else {
-            None
+        let found = match username {
+            Some(name) if secret.len() <= model::PASSWORD_MAX * 4 => {
+                self.store.read(move |c| sql::credentials_by_username(c, &name)).await?
+            }
+            _ => None,
         };
         let hash = found.as_ref().filter(|c| c.staff.active).and_then(|c| match credential {
             Credential::Password => c.password_hash.clone(),
@@ -174,12 +179,12 @@ impl Staff {
         });
         let verified = self.auth.verify(secret, hash).await?;
         let Some(staff) = found.filter(|_| verified).map(|c| c.staff) else {
-            self.record_failure(keys);
             return Err(ApiError::unauthenticated(match credential {
                 Credential::Password => "wrong username or password",
                 Credential::Pin => "wrong username or PIN",
             }));
         };
+        self.refund(keys, counted_at);
         self.limiter.lock().unwrap_or_else(PoisonError::into_inner).clear(&user_key);
         let refresh = self
             .store
@@ -265,13 +270,13 @@ impl Staff {
         let new = model::password("new_password", new)?;
         let user_key = format!("user-password:{}", who.id);
         let keys: &[(&str, &[model::Rule])] = &[(&user_key, USER_RULES)];
-        self.check_limits(keys)?;
+        let counted_at = self.attempt(keys)?;
         let id = who.id;
         let hash = self.store.read(move |c| sql::password_hash(c, id)).await?;
         if !self.auth.verify(current, hash).await? {
-            self.record_failure(keys);
             return Err(ApiError::forbidden("the current password is wrong"));
         }
+        self.refund(keys, counted_at);
         let new_hash = self.auth.hash(new).await?;
         let (staff, refresh, at) = self
             .store
@@ -286,6 +291,32 @@ impl Staff {
             .await?;
         self.auth.end_sessions_before(id, at);
         self.token_response(&staff, refresh)
+    }
+
+    /// Who approves something that needs a manager (a void after send, a comp, a large
+    /// discount, a refund). A manager or owner approves their own actions; anyone else needs a
+    /// manager's PIN, typed on their tablet. The PIN identifies the approver, so it can never
+    /// be the requester's own. Wrong PINs count against the requester like wrong logins.
+    pub async fn approve(&self, requester: &AuthStaff, pin: Option<&str>, what: &str) -> Result<StaffId, ApiError> {
+        if requester.role.is_manager() {
+            return Ok(requester.id);
+        }
+        let Some(pin) = pin else {
+            return Err(ApiError::forbidden(format!("Manager PIN needed to {what}")));
+        };
+        let key = format!("approval:{}", requester.id);
+        let keys: &[(&str, &[model::Rule])] = &[(&key, USER_RULES)];
+        let counted_at = self.attempt(keys)?;
+        if model::pin(pin).is_ok() {
+            let candidates = self.store.read(sql::approver_pin_hashes).await?;
+            for (manager, hash) in candidates {
+                if manager != requester.id && self.auth.verify(pin.to_owned(), Some(hash)).await? {
+                    self.refund(keys, counted_at);
+                    return Ok(manager);
+                }
+            }
+        }
+        Err(ApiError::forbidden(format!("that is not a manager's PIN; a manager must approve to {what}")))
     }
 
     /// For `comanda reset-password`: sets a password, ends every session of that member.
@@ -347,11 +378,16 @@ impl Staff {
         let password_hash = self.auth.hash_if_given(password).await?;
         let pin_hash = self.auth.hash_if_given(pin).await?;
         let actor = who.actor();
+        let who_role = who.role;
         let (row, ended_at) = self
             .store
             .write(move |tx| {
                 let before =
                     sql::staff_by_id(tx.conn(), id)?.ok_or_else(|| ApiError::not_found("no such staff member"))?;
+                // Checked again here: the role may have changed while the secrets were hashed.
+                if !who_role.can_manage(before.role) {
+                    return Err(ApiError::forbidden(format!("a {who_role} may not change a {}", before.role)));
+                }
                 let stays_owner = changes.role.is_none_or(|r| r == Role::Owner) && changes.active != Some(false);
                 if before.role == Role::Owner
                     && before.active
@@ -370,11 +406,12 @@ impl Staff {
                     pin_hash: pin_hash.as_deref(),
                     hourly_rate,
                     active: changes.active,
-                    end_sessions: role_changed || deactivated || password_hash.is_some(),
+                    // A new password or PIN (a lost tablet, a thief) ends every session too.
+                    end_sessions: role_changed || deactivated || credentials,
                 };
                 let now = tx.now();
                 sql::update_staff(tx.conn(), id, &update, now)?;
-                if deactivated {
+                if update.end_sessions {
                     sql::revoke_all_refresh_tokens(tx.conn(), id, now)?;
                 }
                 let after =

@@ -139,7 +139,7 @@ pub const USER_RULES: &[Rule] =
 pub const CLIENT_RULES: &[Rule] = &[Rule { max: 20, window: Duration::minutes(1) }];
 
 const LONGEST_WINDOW: Duration = Duration::minutes(15);
-const MAX_TRACKED: usize = 10_000;
+const MAX_TRACKED: usize = 2_000;
 
 /// Failed login attempts, in memory. A restart forgets them, which only helps someone who
 /// can already restart the box.
@@ -179,6 +179,23 @@ impl LoginLimiter {
             times.pop_front();
         }
         times.push_back(now);
+    }
+
+    /// Checks and counts an attempt in one step, *before* the slow verification, so a burst of
+    /// parallel guesses cannot all pass the check. A successful attempt is refunded.
+    pub fn attempt(&mut self, key: &str, rules: &[Rule], now: OffsetDateTime) -> Result<(), u64> {
+        self.check(key, rules, now)?;
+        self.record_failure(key, now);
+        Ok(())
+    }
+
+    /// Takes back the attempt counted at `at` (it succeeded).
+    pub fn refund(&mut self, key: &str, at: OffsetDateTime) {
+        if let Some(times) = self.failures.get_mut(key)
+            && let Some(pos) = times.iter().rposition(|t| *t == at)
+        {
+            times.remove(pos);
+        }
     }
 
     pub fn clear(&mut self, key: &str) {
@@ -240,6 +257,21 @@ mod tests {
         assert_eq!(limiter.check("bob", USER_RULES, t0 + Duration::seconds(25)), Ok(()), "others unaffected");
         limiter.clear("ana");
         assert_eq!(limiter.check("ana", USER_RULES, t0 + Duration::seconds(25)), Ok(()));
+    }
+
+    #[test]
+    fn attempts_are_counted_before_verification_and_refunded_on_success() {
+        let mut limiter = LoginLimiter::default();
+        let t0 = datetime!(2026-11-21 20:00:00 UTC);
+        // A burst of parallel attempts: only five get through to verification.
+        let passed = (0..50).filter(|_| limiter.attempt("ana", USER_RULES, t0).is_ok()).count();
+        assert_eq!(passed, 5);
+        let mut other = LoginLimiter::default();
+        for _ in 0..10 {
+            other.attempt("bob", USER_RULES, t0).expect("right PIN each time");
+            other.refund("bob", t0);
+        }
+        assert_eq!(other.check("bob", USER_RULES, t0), Ok(()), "successes do not count");
     }
 
     #[test]

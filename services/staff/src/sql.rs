@@ -94,6 +94,16 @@ pub fn credentials_by_username(conn: &Connection, username: &str) -> Result<Opti
     Ok(row)
 }
 
+/// PIN hashes of active managers and owners: whose PIN approves a void or a discount.
+pub fn approver_pin_hashes(conn: &Connection) -> Result<Vec<(StaffId, String)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, pin_hash FROM staff_members
+         WHERE active = 1 AND role IN ('owner', 'manager') AND pin_hash IS NOT NULL ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?.parse().map_err(|_| bad("id"))?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub fn password_hash(conn: &Connection, id: StaffId) -> Result<Option<String>, StoreError> {
     let hash = conn
         .query_row("SELECT password_hash FROM staff_members WHERE id = ?1", params![id.to_string()], |r| r.get(0))

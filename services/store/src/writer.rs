@@ -226,6 +226,13 @@ impl Writer {
         }
     }
 
+    fn reload_head(&mut self) {
+        match chain::head(&self.conn) {
+            Ok(h) => self.head = h,
+            Err(e) => tracing::error!(error = %e, "cannot re-read the log head"),
+        }
+    }
+
     fn run_batch(&mut self, batch: Vec<Job>) {
         if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
             tracing::error!(error = %e, jobs = batch.len(), "cannot begin a write transaction");
@@ -244,9 +251,18 @@ impl Writer {
         }
         let mut head = self.head;
         let mut completions = Vec::with_capacity(batch.len());
+        // SQLite may roll the whole transaction back by itself (disk full, I/O error, out of
+        // memory). From then on a SAVEPOINT would quietly start a new transaction that commits
+        // on its own, with a stale chain head. So after each job we check the transaction is
+        // still open, and once it is not, no further job runs and the batch fails as a whole.
+        let mut broken = false;
         for job in batch {
+            if broken {
+                continue; // dropping the job answers its caller with Unavailable
+            }
             if let Err(e) = self.conn.execute_batch("SAVEPOINT job") {
                 tracing::error!(error = %e, "cannot open a savepoint");
+                broken = true;
                 continue;
             }
             let mut tx = WriteTx { conn: &self.conn, head, clock: self.clock.as_ref() };
@@ -256,6 +272,11 @@ impl Writer {
             let end = if keep { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
             if let Err(e) = self.conn.execute_batch(end) {
                 tracing::error!(error = %e, "cannot close a savepoint");
+                broken = true;
+            }
+            if self.conn.is_autocommit() {
+                tracing::error!("the write transaction was rolled back underneath the batch");
+                broken = true;
             }
             if keep {
                 head = tx_head;
@@ -264,6 +285,17 @@ impl Writer {
                 Ok(completion) => completions.push(completion),
                 Err(_) => tracing::error!("a write job panicked; its changes were rolled back"),
             }
+        }
+        if broken {
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            self.reload_head();
+            let error = StoreError::Unavailable("the write was rolled back (storage error); try again".into());
+            for c in completions {
+                (c.finish)(Some(error.clone()));
+            }
+            return;
         }
         match self.conn.execute_batch("COMMIT") {
             Ok(()) => {
@@ -279,11 +311,10 @@ impl Writer {
             Err(e) => {
                 let error = StoreError::from(e);
                 tracing::error!(error = %error, "commit failed; the whole batch is rolled back");
-                let _ = self.conn.execute_batch("ROLLBACK");
-                match chain::head(&self.conn) {
-                    Ok(h) => self.head = h,
-                    Err(e) => tracing::error!(error = %e, "cannot re-read the log head"),
+                if !self.conn.is_autocommit() {
+                    let _ = self.conn.execute_batch("ROLLBACK");
                 }
+                self.reload_head();
                 for c in completions {
                     (c.finish)(Some(error.clone()));
                 }

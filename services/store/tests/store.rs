@@ -230,3 +230,55 @@ fn migrations_are_add_only() {
     assert!(status.iter().all(|s| s.is_ok()), "{status:?}");
     assert_eq!(status[1].applied, vec![1, 2]);
 }
+
+#[tokio::test]
+async fn a_transaction_lost_mid_batch_fails_the_rest_of_the_batch_and_keeps_the_chain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    // A holds the writer while B and C queue up behind it, so B and C share the next batch.
+    let a = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .write(|tx| {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    tx.append(Actor::System, clocked_in()).map(|e| e.seq)
+                })
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    // B: SQLite rolls the transaction back underneath it (as on disk full).
+    let b = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .write(|tx| {
+                    tx.append(Actor::System, clocked_in())?;
+                    tx.conn().execute_batch("ROLLBACK").map_err(StoreError::from)?;
+                    Ok::<_, StoreError>(())
+                })
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    let c = {
+        let store = store.clone();
+        tokio::spawn(async move { store.write(|tx| tx.append(Actor::System, clocked_in()).map(|e| e.seq)).await })
+    };
+    let a: Result<u64, StoreError> = a.await.expect("a");
+    assert_eq!(a.expect("A committed alone"), 1);
+    let b: Result<(), StoreError> = b.await.expect("b");
+    assert!(matches!(b, Err(StoreError::Unavailable(_))), "{b:?}");
+    let c: Result<u64, StoreError> = c.await.expect("c");
+    assert!(matches!(c, Err(StoreError::Unavailable(_))), "C must not commit outside the batch: {c:?}");
+
+    let d: u64 = store
+        .write(|tx| tx.append(Actor::System, clocked_in()).map(|e| e.seq))
+        .await
+        .map_err(|e: StoreError| e)
+        .expect("d");
+    assert_eq!(d, 2, "no gap, no lost seq");
+    let report = store.verify_chain().await.expect("reads").expect("chain intact");
+    assert_eq!(report.last_seq, 2);
+}
