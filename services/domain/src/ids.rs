@@ -73,6 +73,62 @@ id_type!(
     /// This restaurant (one box), as the cloud knows it.
     SiteId
 );
+id_type!(
+    /// A part of the floor: terrace, main room, bar.
+    AreaId
+);
+id_type!(
+    /// A table on the floor plan.
+    TableId
+);
+id_type!(
+    /// A menu category (starters, mains, drinks).
+    CategoryId
+);
+id_type!(
+    /// A menu item.
+    ItemId
+);
+id_type!(
+    /// A group of modifiers offered with items ("cooking", "sides").
+    ModifierGroupId
+);
+id_type!(
+    /// One choice within a modifier group ("medium rare", "+ bacon").
+    ModifierOptionId
+);
+id_type!(
+    /// A kitchen station (grill, cold, bar): where an item's tickets go.
+    StationId
+);
+id_type!(
+    /// A table's order, from seating to payment.
+    OrderId
+);
+id_type!(
+    /// One line of an order.
+    OrderLineId
+);
+id_type!(
+    /// A kitchen ticket: one station's share of one send.
+    TicketId
+);
+id_type!(
+    /// A bill (or one part of a split bill).
+    BillId
+);
+id_type!(
+    /// One payment on a bill.
+    PaymentId
+);
+id_type!(
+    /// One refund of (part of) a payment.
+    RefundId
+);
+id_type!(
+    /// A cash drawer session, from opening float to Z report.
+    CashSessionId
+);
 
 #[cfg(test)]
 mod tests {

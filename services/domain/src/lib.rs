@@ -13,7 +13,20 @@ mod role;
 
 pub use actor::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use event::{Event, EventAudience, ShiftEvent, SiteSetup, StaffChanged, StaffSnapshot};
-pub use ids::{EventId, RefreshTokenId, ShiftId, SiteId, StaffId, TokenFamilyId};
+pub use event::{
+    AreaChanged, CategoryChanged, Event, EventAudience, ItemChanged, LineComped, LineData, LineVoided, LinesAdded,
+    ModifierGroupChanged, ModifierOptionData, OrderClosed, OrderMoved, OrderOpened, OrderSent, ShiftEvent, SiteSetup,
+    StaffChanged, StaffSnapshot, StationChanged, TableChanged, TableStatus, TicketCreated, TicketKind, TicketStatus,
+    TicketStatusChanged,
+};
+pub use event::{
+    BillCreated, BillDiscounted, BillPaid, BillSplit, CashMoved, CashSessionClosed, CashSessionOpened, PaidLine,
+    PaidTax, PaymentMethod, PaymentRefunded, PaymentTaken,
+};
+pub use ids::{
+    AreaId, CategoryId, EventId, ItemId, ModifierGroupId, ModifierOptionId, OrderId, OrderLineId, RefreshTokenId,
+    ShiftId, SiteId, StaffId, StationId, TableId, TicketId, TokenFamilyId,
+};
+pub use ids::{BillId, CashSessionId, PaymentId, RefundId};
 pub use money::{Money, MoneyError, TaxRate, TaxRateError};
 pub use role::Role;

@@ -20,7 +20,10 @@ use utoipa_axum::routes;
 
 pub const MIGRATIONS: Migrations = Migrations {
     service: "site",
-    steps: &[Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") }],
+    steps: &[
+        Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") },
+        Migration { version: 2, name: "timezone", sql: include_str!("../migrations/0002_timezone.sql") },
+    ],
 };
 
 #[derive(Clone, Debug)]
@@ -39,6 +42,8 @@ pub struct Settings {
     pub prices_include_tax: bool,
     /// Created with `comanda serve --demo`.
     pub demo: bool,
+    /// IANA time zone, e.g. `Europe/Paris`: business days and reports follow it.
+    pub timezone: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -47,6 +52,8 @@ pub struct RestaurantInput {
     pub currency: String,
     #[serde(default = "default_true")]
     pub prices_include_tax: bool,
+    /// IANA time zone (default `UTC`).
+    pub timezone: Option<String>,
 }
 
 fn default_true() -> bool {
@@ -81,6 +88,18 @@ pub struct SetupStatus {
     pub restaurant: Option<Settings>,
 }
 
+/// An IANA time zone name the box knows (from the system's tz database).
+pub fn timezone(raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim();
+    if name.is_empty() || name.len() > 64 {
+        return Err(ApiError::validation("timezone must be an IANA name such as Europe/Paris"));
+    }
+    jiff::tz::TimeZone::get(name).map_err(|_| {
+        ApiError::validation(format!("unknown timezone {name:?}; use an IANA name such as Europe/Paris"))
+    })?;
+    Ok(name.to_owned())
+}
+
 /// ISO 4217 codes are three upper-case letters; we accept lower case and normalise.
 pub fn currency(raw: &str) -> Result<String, ApiError> {
     let code = raw.trim().to_ascii_uppercase();
@@ -90,17 +109,22 @@ pub fn currency(raw: &str) -> Result<String, ApiError> {
     Ok(code)
 }
 
+/// The settings, read on the caller's connection (inside its transaction); `None` before setup.
+pub fn settings_in(conn: &Connection) -> Result<Option<Settings>, StoreError> {
+    read_settings(conn)
+}
+
 fn read_settings(conn: &Connection) -> Result<Option<Settings>, StoreError> {
     let row = conn
         .query_row(
-            "SELECT site_id, restaurant_name, currency, prices_include_tax, demo FROM site_settings WHERE singleton = 1",
+            "SELECT site_id, restaurant_name, currency, prices_include_tax, demo, timezone FROM site_settings WHERE singleton = 1",
             [],
-            |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )
         .optional()?;
-    row.map(|(id, name, currency, prices_include_tax, demo)| {
+    row.map(|(id, name, currency, prices_include_tax, demo, timezone)| {
         let site_id = id.parse().map_err(|_| StoreError::Internal("malformed site id".into()))?;
-        Ok(Settings { site_id, name, currency, prices_include_tax, demo })
+        Ok(Settings { site_id, name, currency, prices_include_tax, demo, timezone })
     })
     .transpose()
 }
@@ -131,6 +155,7 @@ impl Site {
         let name = validate::text("restaurant.name", &req.restaurant.name, 1, 100)?;
         let currency = currency(&req.restaurant.currency)?;
         let prices_include_tax = req.restaurant.prices_include_tax;
+        let timezone = timezone(req.restaurant.timezone.as_deref().unwrap_or("UTC"))?;
         if self.settings().await?.is_some() {
             return Err(already_done());
         }
@@ -149,7 +174,7 @@ impl Site {
             if read_settings(tx.conn())?.is_some() {
                 return Err(already_done());
             }
-            let settings = Settings { site_id: SiteId::new(), name, currency, prices_include_tax, demo };
+            let settings = Settings { site_id: SiteId::new(), name, currency, prices_include_tax, demo, timezone };
             insert_settings(tx, &settings)?;
             let actor = Actor::Staff(owner.id());
             tx.append(
@@ -169,9 +194,10 @@ impl Site {
 fn insert_settings(tx: &mut WriteTx<'_>, s: &Settings) -> Result<(), StoreError> {
     let now = sql_time(tx.now());
     tx.conn().execute(
-        "INSERT INTO site_settings (singleton, site_id, restaurant_name, currency, prices_include_tax, demo, created_at, updated_at)
-         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![s.site_id.to_string(), s.name, s.currency, s.prices_include_tax, s.demo, now],
+        "INSERT INTO site_settings (singleton, site_id, restaurant_name, currency, prices_include_tax, demo, timezone,
+             created_at, updated_at)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![s.site_id.to_string(), s.name, s.currency, s.prices_include_tax, s.demo, s.timezone, now],
     )?;
     Ok(())
 }
@@ -202,6 +228,15 @@ async fn setup(State(site): State<Site>, req: IdempotentJson<SetupRequest>) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timezones_are_iana_names() {
+        assert_eq!(timezone(" Europe/Paris ").expect("known"), "Europe/Paris");
+        assert_eq!(timezone("UTC").expect("known"), "UTC");
+        for bad in ["Mars/Olympus", "", "+02:00"] {
+            assert!(timezone(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn currencies_are_three_letter_codes() {

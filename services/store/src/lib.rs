@@ -31,7 +31,7 @@ use tokio::sync::watch;
 
 pub use chain::{ChainBroken, ChainReport, canonical_json};
 pub use error::StoreError;
-pub use events::{IdempotencyRecord, StoredEvent};
+pub use events::{EventFilter, IdempotencyRecord, StoredEvent};
 pub use migrate::{Migration, MigrationStatus, Migrations};
 pub use rusqlite;
 pub use subscriber::Subscriber;
@@ -144,6 +144,11 @@ impl Store {
     /// Up to `limit` events with `seq > after`, in order.
     pub async fn events_after(&self, after: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
         self.read(move |conn| events::after(conn, after, limit)).await
+    }
+
+    /// Events matching `filter`, newest first (the audit trail, reports of who did what).
+    pub async fn events_matching(&self, filter: EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
+        self.read(move |conn| events::matching(conn, &filter)).await
     }
 
     /// Recomputes the hash chain over the whole log.

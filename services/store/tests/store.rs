@@ -282,3 +282,24 @@ async fn a_transaction_lost_mid_batch_fails_the_rest_of_the_batch_and_keeps_the_
     let report = store.verify_chain().await.expect("reads").expect("chain intact");
     assert_eq!(report.last_seq, 2);
 }
+
+#[tokio::test]
+async fn events_can_be_found_by_type_and_actor_newest_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let staff = StaffId::new();
+    for actor in [Actor::System, Actor::Staff(staff), Actor::Staff(staff)] {
+        store
+            .write(move |tx| tx.append(actor, clocked_in()).map(|_| ()))
+            .await
+            .map_err(|e: StoreError| e)
+            .expect("write");
+    }
+    let by_staff = comanda_store::EventFilter { actor: Some(staff.to_string()), limit: 10, ..Default::default() };
+    let found = store.events_matching(by_staff).await.expect("read");
+    assert_eq!(found.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 2]);
+    let other_type = comanda_store::EventFilter { types: vec!["order.sent".into()], limit: 10, ..Default::default() };
+    assert!(store.events_matching(other_type).await.expect("read").is_empty());
+    let page = comanda_store::EventFilter { before_seq: Some(3), limit: 1, ..Default::default() };
+    assert_eq!(store.events_matching(page).await.expect("read")[0].seq, 2);
+}

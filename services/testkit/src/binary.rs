@@ -17,9 +17,15 @@ impl BinaryBox {
     /// Starts `bin serve` on a free loopback port with `data_dir`, and waits for it to say
     /// where it listens (at most 30 s).
     pub fn spawn(bin: &Path, data_dir: &Path) -> Self {
+        Self::spawn_with_args(bin, data_dir, &[])
+    }
+
+    /// [`spawn`](Self::spawn) with extra `serve` flags (e.g. `--demo`).
+    pub fn spawn_with_args(bin: &Path, data_dir: &Path, extra: &[&str]) -> Self {
         let mut child = Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -44,7 +50,7 @@ impl BinaryBox {
     }
 
     /// SIGKILL: no shutdown code runs. What was acknowledged must survive this.
-    pub fn kill_9(mut self) {
+    pub fn kill_9(&mut self) {
         self.child.kill().expect("kill -9");
         let _ = self.child.wait();
     }

@@ -5,10 +5,27 @@
 //! adds its variants here when it lands; names are a contract with tablets and the cloud and
 //! are never renamed. Events carry no secrets: never a hash, PIN or token.
 
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+mod billing;
+mod menu;
+mod orders;
+mod staff;
+mod tables;
 
-use crate::{Role, ShiftId, StaffId};
+use serde::{Deserialize, Serialize};
+
+pub use billing::{
+    BillCreated, BillDiscounted, BillPaid, BillSplit, CashMoved, CashSessionClosed, CashSessionOpened, PaidLine,
+    PaidTax, PaymentMethod, PaymentRefunded, PaymentTaken,
+};
+pub use menu::{CategoryChanged, ItemChanged, ModifierGroupChanged, ModifierOptionData, StationChanged};
+pub use orders::{
+    LineComped, LineData, LineVoided, LinesAdded, OrderClosed, OrderMoved, OrderOpened, OrderSent, TicketCreated,
+    TicketKind, TicketStatus, TicketStatusChanged,
+};
+pub use staff::{ShiftEvent, SiteSetup, StaffChanged, StaffSnapshot};
+pub use tables::{AreaChanged, TableChanged, TableStatus};
+
+use crate::Role;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
@@ -27,40 +44,63 @@ pub enum Event {
     StaffClockedIn(ShiftEvent),
     #[serde(rename = "staff.clocked_out")]
     StaffClockedOut(ShiftEvent),
-}
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SiteSetup {
-    pub restaurant_name: String,
-    pub currency: String,
-    pub prices_include_tax: bool,
-}
+    #[serde(rename = "menu.station_changed")]
+    MenuStationChanged(StationChanged),
+    #[serde(rename = "menu.category_changed")]
+    MenuCategoryChanged(CategoryChanged),
+    /// Any change to an item: price, availability (86), station, … (BRIEF §5).
+    #[serde(rename = "menu.item_changed")]
+    MenuItemChanged(ItemChanged),
+    #[serde(rename = "menu.modifier_group_changed")]
+    MenuModifierGroupChanged(ModifierGroupChanged),
 
-/// A member of staff as others may see them: no credentials.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StaffSnapshot {
-    pub staff_id: StaffId,
-    pub name: String,
-    pub username: String,
-    pub role: Role,
-    pub active: bool,
-}
+    #[serde(rename = "table.area_changed")]
+    TableAreaChanged(AreaChanged),
+    /// A table was created or edited, or its status changed (BRIEF §5).
+    #[serde(rename = "table.changed")]
+    TableChanged(TableChanged),
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StaffChanged {
-    pub staff_id: StaffId,
-    pub password: bool,
-    pub pin: bool,
-}
+    #[serde(rename = "order.opened")]
+    OrderOpened(OrderOpened),
+    #[serde(rename = "order.lines_added")]
+    OrderLinesAdded(LinesAdded),
+    #[serde(rename = "order.sent")]
+    OrderSent(OrderSent),
+    #[serde(rename = "order.line_voided")]
+    OrderLineVoided(LineVoided),
+    #[serde(rename = "order.line_comped")]
+    OrderLineComped(LineComped),
+    #[serde(rename = "order.moved")]
+    OrderMoved(OrderMoved),
+    #[serde(rename = "order.closed")]
+    OrderClosed(OrderClosed),
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ShiftEvent {
-    pub shift_id: ShiftId,
-    pub staff_id: StaffId,
-    #[serde(with = "time::serde::rfc3339")]
-    pub started_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option", default)]
-    pub ended_at: Option<OffsetDateTime>,
+    #[serde(rename = "ticket.created")]
+    TicketCreated(TicketCreated),
+    #[serde(rename = "ticket.bumped")]
+    TicketBumped(TicketStatusChanged),
+    #[serde(rename = "ticket.recalled")]
+    TicketRecalled(TicketStatusChanged),
+
+    #[serde(rename = "bill.created")]
+    BillCreated(BillCreated),
+    #[serde(rename = "bill.discounted")]
+    BillDiscounted(BillDiscounted),
+    #[serde(rename = "bill.split")]
+    BillSplit(BillSplit),
+    #[serde(rename = "payment.taken")]
+    PaymentTaken(PaymentTaken),
+    #[serde(rename = "payment.refunded")]
+    PaymentRefunded(PaymentRefunded),
+    #[serde(rename = "bill.paid")]
+    BillPaid(BillPaid),
+    #[serde(rename = "cash.session_opened")]
+    CashSessionOpened(CashSessionOpened),
+    #[serde(rename = "cash.moved")]
+    CashMoved(CashMoved),
+    #[serde(rename = "cash.session_closed")]
+    CashSessionClosed(CashSessionClosed),
 }
 
 impl Event {
@@ -112,6 +152,7 @@ impl EventAudience {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::StaffId;
     use expect_test::expect;
 
     #[test]
