@@ -8,10 +8,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use comanda_audit::Audit;
+use comanda_billing::Billing;
 use comanda_domain::Clock;
+use comanda_kitchen::Kitchen;
+use comanda_menu::Menu;
+use comanda_orders::Orders;
+use comanda_reporting::Reporting;
 use comanda_site::Site;
 use comanda_staff::{Auth, Staff};
 use comanda_store::{Migrations, Store};
+use comanda_tables::Tables;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use utoipa_axum::router::OpenApiRouter;
@@ -20,8 +27,17 @@ use crate::config::Config;
 use crate::hub::Hub;
 
 /// Every service's migrations, in dependency order (the store's own come first, always).
-pub fn migrations() -> [&'static Migrations; 2] {
-    [&comanda_staff::MIGRATIONS, &comanda_site::MIGRATIONS]
+pub fn migrations() -> [&'static Migrations; 8] {
+    [
+        &comanda_staff::MIGRATIONS,
+        &comanda_site::MIGRATIONS,
+        &comanda_menu::MIGRATIONS,
+        &comanda_tables::MIGRATIONS,
+        &comanda_orders::MIGRATIONS,
+        &comanda_kitchen::MIGRATIONS,
+        &comanda_billing::MIGRATIONS,
+        &comanda_reporting::MIGRATIONS,
+    ]
 }
 
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -33,6 +49,8 @@ pub struct Running {
     pub store: Store,
     pub staff: Staff,
     pub site: Site,
+    pub menu: Menu,
+    pub tables: Tables,
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
 }
@@ -78,12 +96,31 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     let auth = Auth::new(&key, clock).map_err(|e| anyhow::anyhow!("{e}"))?;
     let staff = Staff::new(store.clone(), auth.clone()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let site = Site::new(store.clone(), staff.clone());
+    let menu = Menu::new(store.clone(), auth.clone());
+    let tables = Tables::new(store.clone(), auth.clone());
+    let orders = Orders::new(store.clone(), staff.clone());
+    let kitchen = Kitchen::new(store.clone(), auth.clone());
+    let billing = Billing::new(store.clone(), staff.clone());
+    let reporting = Reporting::new(store.clone(), auth.clone());
+    let audit = Audit::new(store.clone(), staff.clone());
     let (stop, stopping) = watch::channel(false);
     let hub = Hub::start(store.clone(), auth, stopping.clone());
+    // The event log's subscribers: they resume from their cursors, so nothing sent while the
+    // box was down is missed.
+    tables.spawn_status_projection();
+    kitchen.spawn_ticket_maker();
+    reporting.spawn_projection();
 
     let api = OpenApiRouter::new()
         .merge(comanda_site::router(site.clone()))
         .merge(comanda_staff::router(staff.clone()))
+        .merge(comanda_menu::router(menu.clone()))
+        .merge(comanda_tables::router(tables.clone()))
+        .merge(comanda_orders::router(orders))
+        .merge(comanda_kitchen::router(kitchen))
+        .merge(comanda_billing::router(billing))
+        .merge(comanda_reporting::router(reporting))
+        .merge(comanda_audit::router(audit))
         .merge(crate::hub::router(hub));
     let app = crate::gateway::router(api, store.clone());
 
@@ -101,7 +138,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     });
     tokio::spawn(housekeeping(store.clone(), staff.clone(), stopping));
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "comanda is serving");
-    Ok(Running { addr, store, staff, site, stop, server })
+    Ok(Running { addr, store, staff, site, menu, tables, stop, server })
 }
 
 /// The data dir holds the database and the signing key: owner-only.

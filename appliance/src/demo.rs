@@ -1,11 +1,14 @@
-//! `comanda serve --demo`: a demo restaurant to click through, with well-known logins printed
-//! on the console. It grows as services land (tables and menu come with the orders issue).
+//! `comanda serve --demo`: a demo restaurant to click through — staff with PINs, two areas with
+//! twelve tables, two stations and a menu of ~25 items with modifiers and two tax rates — with
+//! well-known logins printed on the console.
 //! A data dir that already holds a real restaurant is never touched.
 
 use comanda_api::ApiError;
 use comanda_domain::{Actor, Money, Role};
 use comanda_site::{OwnerInput, RestaurantInput, SetupRequest};
 use comanda_staff::{NewStaff, Staff};
+use comanda_tables::Tables;
+use comanda_tables::model::{NewArea, NewTable, Shape};
 
 use crate::Running;
 
@@ -46,7 +49,12 @@ pub async fn ensure(running: &Running) -> Result<DemoOutcome, ApiError> {
         return Ok(if settings.demo { DemoOutcome::AlreadyDemo } else { DemoOutcome::RealRestaurant(settings.name) });
     }
     let setup = SetupRequest {
-        restaurant: RestaurantInput { name: "Bistro Demo".into(), currency: "EUR".into(), prices_include_tax: true },
+        restaurant: RestaurantInput {
+            name: "Bistro Demo".into(),
+            currency: "EUR".into(),
+            prices_include_tax: true,
+            timezone: Some("Europe/Paris".into()),
+        },
         owner: OwnerInput {
             name: "Olivia Owner".into(),
             username: OWNER.username.into(),
@@ -70,5 +78,31 @@ pub async fn ensure(running: &Running) -> Result<DemoOutcome, ApiError> {
             .await?;
         running.store.write(move |tx| Staff::insert_prepared(tx, owner, &prepared)).await?;
     }
+    running.menu.seed_demo(owner).await?;
+    running.store.write(move |tx| seed_floor(tx, owner)).await?;
     Ok(DemoOutcome::Created)
+}
+
+/// Two areas and twelve tables: eight in the main room, four on the terrace, laid out on a
+/// grid for the floor plan.
+fn seed_floor(tx: &mut comanda_store::WriteTx<'_>, owner: Actor) -> Result<(), ApiError> {
+    let areas = [("Main room", 1..=8), ("Terrace", 9..=12)];
+    for (position, (name, numbers)) in (0i64..).zip(areas) {
+        let area = Tables::insert_area(tx, owner, &NewArea { name: name.into(), position: Some(position) })?;
+        for (slot, n) in (0i64..).zip(numbers) {
+            let round = n % 3 == 0;
+            let table = NewTable {
+                name: format!("T{n}"),
+                area_id: area.id,
+                seats: if round { 2 } else { 4 },
+                shape: Some(if round { Shape::Round } else { Shape::Square }),
+                x: Some(100 + (slot % 4) * 200),
+                y: Some(100 + (slot / 4) * 200),
+                width: None,
+                height: None,
+            };
+            Tables::insert_table(tx, owner, &table)?;
+        }
+    }
+    Ok(())
 }

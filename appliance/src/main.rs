@@ -103,10 +103,14 @@ fn init_logs(config: &Config) {
 
 async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<ExitCode> {
     let running = comanda_appliance::start(&config, Arc::new(SystemClock)).await?;
+    // "running at" means ready: the demo restaurant, when asked for, exists by then.
+    let demo = match demo_requested {
+        true => Some(demo::ensure(&running).await.map_err(|e| anyhow::anyhow!("cannot create the demo: {e}"))?),
+        false => None,
+    };
     console::serving(running.addr);
-    if demo_requested {
-        let outcome = demo::ensure(&running).await.map_err(|e| anyhow::anyhow!("cannot create the demo: {e}"))?;
-        console::demo(&outcome);
+    if let Some(outcome) = &demo {
+        console::demo(outcome);
     }
     shutdown_signal().await;
     tracing::info!("shutting down");

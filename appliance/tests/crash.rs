@@ -14,7 +14,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_comanda");
 async fn acknowledged_writes_survive_kill_9() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
-    let first = BinaryBox::spawn(Path::new(BIN), &data);
+    let mut first = BinaryBox::spawn(Path::new(BIN), &data);
     let client = Client::new(&first.base);
     let owner = set_up(&client).await;
     let c = client.as_session(&owner);
@@ -110,4 +110,93 @@ fn the_cli_explains_itself() {
     let mdns = run_cli(Path::new(BIN), dir.path(), &["serve", "--listen", "127.0.0.1:0", "--mdns"], None);
     assert!(!mdns.status.success(), "mDNS is refused clearly rather than silently ignored");
     assert!(String::from_utf8_lossy(&mdns.stderr).contains("mDNS"));
+}
+
+/// Sends an order to two stations and kills the box right after the 2xx, before the kitchen
+/// may have made the tickets. After each restart every station has exactly one ticket for
+/// every send: the kitchen resumes from its cursor and never makes one twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_between_send_and_tickets_each_station_still_gets_exactly_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let mut the_box = BinaryBox::spawn_with_args(Path::new(BIN), &data, &["--demo"]);
+    let client = Client::new(&the_box.base);
+    let ana = client.as_session(&client.pin_login("ana", "1111").await);
+    let menu = ana.get("/api/v1/menu").await.expect_status(200).body;
+    let stations: Vec<String> = menu["stations"]
+        .as_array()
+        .expect("stations")
+        .iter()
+        .filter_map(|s| s["id"].as_str().map(String::from))
+        .collect();
+    assert_eq!(stations.len(), 2, "the demo has a kitchen and a bar");
+    // One item without required modifiers from each station.
+    let required: Vec<&str> = menu["modifier_groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter(|g| g["min"].as_u64() > Some(0))
+        .filter_map(|g| g["id"].as_str())
+        .collect();
+    let items: Vec<String> = stations
+        .iter()
+        .map(|station| {
+            let all = menu["categories"]
+                .as_array()
+                .expect("categories")
+                .iter()
+                .flat_map(|c| c["items"].as_array().cloned().unwrap_or_default());
+            all.into_iter()
+                .find(|i| {
+                    i["station_id"] == station.as_str()
+                        && i["available"] == true
+                        && !i["modifier_group_ids"]
+                            .as_array()
+                            .is_some_and(|g| g.iter().any(|g| required.contains(&g.as_str().unwrap_or_default())))
+                })
+                .and_then(|i| i["id"].as_str().map(String::from))
+                .expect("an item for the station")
+        })
+        .collect();
+    let tables: Vec<String> =
+        ana.all_pages("/api/v1/tables").await.iter().filter_map(|t| t["id"].as_str().map(String::from)).collect();
+
+    let mut orders = Vec::new();
+    for table in tables.iter().take(5) {
+        let ana = Client::new(&the_box.base).as_session(&Client::new(&the_box.base).pin_login("ana", "1111").await);
+        let order =
+            ana.post("/api/v1/orders", serde_json::json!({"table_id": table, "guests": 2})).await.expect_status(201);
+        let order = order.body["id"].as_str().expect("id").to_owned();
+        let lines: Vec<_> = items.iter().map(|i| serde_json::json!({"item_id": i, "quantity": 1})).collect();
+        ana.post(&format!("/api/v1/orders/{order}/lines"), serde_json::json!({"lines": lines}))
+            .await
+            .expect_status(201);
+        ana.post(&format!("/api/v1/orders/{order}/send"), serde_json::json!({})).await.expect_status(200);
+        the_box.kill_9();
+        orders.push(order);
+        the_box = BinaryBox::spawn(Path::new(BIN), &data);
+    }
+
+    let client = Client::new(&the_box.base);
+    let kai = client.as_session(&client.pin_login("kitchen", "3333").await);
+    for _ in 0..200 {
+        if kai.all_pages("/api/v1/kitchen/tickets").await.len() >= 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await; // time for a wrong second copy to show up
+    let tickets = kai.all_pages("/api/v1/kitchen/tickets").await;
+    for order in &orders {
+        for station in &stations {
+            let n = tickets
+                .iter()
+                .filter(|t| t["order_id"] == order.as_str() && t["station_id"] == station.as_str())
+                .count();
+            assert_eq!(n, 1, "order {order} at station {station}");
+        }
+    }
+    assert_eq!(tickets.len(), 10);
+    let check = the_box.cli(&["check"], None);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
 }

@@ -58,14 +58,57 @@ async fn openapi_is_3_1_consistent_and_lists_every_route() {
 
     let listed = routes.into_iter().map(|(path, method)| format!("{method} {path}")).collect::<Vec<_>>().join("\n");
     expect_test::expect![[r#"
+        GET /api/v1/areas
+        POST /api/v1/areas
+        GET /api/v1/areas/{id}
+        PATCH /api/v1/areas/{id}
+        GET /api/v1/audit
         POST /api/v1/auth/login
         POST /api/v1/auth/logout
         GET /api/v1/auth/me
         PUT /api/v1/auth/password
         POST /api/v1/auth/pin
         POST /api/v1/auth/refresh
+        GET /api/v1/bills
+        GET /api/v1/bills/{id}
+        POST /api/v1/bills/{id}/discounts
+        POST /api/v1/bills/{id}/payments
+        GET /api/v1/bills/{id}/receipt
+        POST /api/v1/bills/{id}/split
+        POST /api/v1/cash/sessions
+        GET /api/v1/cash/sessions/current
+        GET /api/v1/cash/sessions/{id}
+        POST /api/v1/cash/sessions/{id}/close
+        POST /api/v1/cash/sessions/{id}/movements
         GET /api/v1/events
+        GET /api/v1/kitchen/stations
+        POST /api/v1/kitchen/stations
+        PATCH /api/v1/kitchen/stations/{id}
+        GET /api/v1/kitchen/tickets
+        GET /api/v1/kitchen/tickets/{id}
+        POST /api/v1/kitchen/tickets/{id}/bump
+        POST /api/v1/kitchen/tickets/{id}/recall
+        GET /api/v1/menu
+        POST /api/v1/menu/categories
+        PATCH /api/v1/menu/categories/{id}
+        POST /api/v1/menu/items
+        GET /api/v1/menu/items/{id}
+        PATCH /api/v1/menu/items/{id}
+        POST /api/v1/menu/modifier-groups
+        PATCH /api/v1/menu/modifier-groups/{id}
         GET /api/v1/openapi.json
+        GET /api/v1/orders
+        POST /api/v1/orders
+        GET /api/v1/orders/{id}
+        POST /api/v1/orders/{id}/bill
+        POST /api/v1/orders/{id}/close
+        POST /api/v1/orders/{id}/lines
+        POST /api/v1/orders/{id}/lines/{line_id}/comp
+        POST /api/v1/orders/{id}/lines/{line_id}/void
+        POST /api/v1/orders/{id}/move
+        POST /api/v1/orders/{id}/send
+        POST /api/v1/payments/{id}/refund
+        GET /api/v1/reports/sales
         GET /api/v1/setup
         POST /api/v1/setup
         GET /api/v1/shifts
@@ -76,6 +119,12 @@ async fn openapi_is_3_1_consistent_and_lists_every_route() {
         PATCH /api/v1/staff/{id}
         POST /api/v1/staff/{id}/clock-in
         POST /api/v1/staff/{id}/clock-out
+        GET /api/v1/tables
+        POST /api/v1/tables
+        GET /api/v1/tables/{id}
+        PATCH /api/v1/tables/{id}
+        GET /api/v1/tables/{id}/qr.svg
+        POST /api/v1/tables/{id}/rotate-token
         GET /healthz
         GET /readyz"#]]
     .assert_eq(&listed);
