@@ -10,8 +10,6 @@ pub mod api;
 pub mod model;
 mod sql;
 
-use std::time::Duration;
-
 use axum::extract::FromRef;
 use comanda_api::ApiError;
 use comanda_domain::{
@@ -30,7 +28,6 @@ pub const MIGRATIONS: Migrations = Migrations {
 
 /// The bus subscriber that makes tickets.
 pub const SUBSCRIBER: &str = "kitchen.tickets";
-const BATCH: u32 = 200;
 
 #[derive(Clone, Debug)]
 pub struct Kitchen {
@@ -49,49 +46,14 @@ impl Kitchen {
         Self { store, auth }
     }
 
-    /// Starts the ticket maker. It runs until the store shuts down.
+    /// Starts the ticket maker (a durable subscriber of the log; see
+    /// `comanda_store::spawn_projection`). It runs until the store shuts down.
     pub fn spawn_ticket_maker(&self) -> tokio::task::JoinHandle<()> {
-        let store = self.store.clone();
-        tokio::spawn(async move {
-            let mut sub = loop {
-                match store.subscriber(SUBSCRIBER).await {
-                    Ok(sub) => break sub,
-                    Err(e) => {
-                        tracing::error!(error = %e, "kitchen cannot resume its cursor; retrying");
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                    }
-                }
-            };
-            loop {
-                let batch = match sub.next_batch(BATCH).await {
-                    Ok(batch) => batch,
-                    Err(StoreError::Closed) => return,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "kitchen cannot read the log; retrying");
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                        continue;
-                    }
-                };
-                let Some(last) = batch.last().map(|e| e.seq) else { continue };
-                let made: Result<(), StoreError> = store
-                    .write(move |tx| {
-                        for event in &batch {
-                            make_tickets(tx, event)?;
-                        }
-                        tx.set_cursor(SUBSCRIBER, last)?;
-                        Ok(())
-                    })
-                    .await;
-                match made {
-                    Ok(()) => sub.advanced_to(last),
-                    Err(StoreError::Closed) => return,
-                    Err(e) => {
-                        // Nothing was committed; the same batch is read again.
-                        tracing::error!(error = %e, "kitchen could not make tickets; retrying");
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                    }
-                }
+        comanda_store::spawn_projection(&self.store, SUBSCRIBER, |tx, batch| {
+            for event in batch {
+                make_tickets(tx, event)?;
             }
+            Ok(batch.last().map_or(0, |e| e.seq))
         })
     }
 

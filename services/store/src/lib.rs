@@ -34,7 +34,7 @@ pub use error::StoreError;
 pub use events::{EventFilter, IdempotencyRecord, StoredEvent};
 pub use migrate::{Migration, MigrationStatus, Migrations};
 pub use rusqlite;
-pub use subscriber::Subscriber;
+pub use subscriber::{Subscriber, spawn_projection};
 pub use timefmt::{parse_sql_time, sql_time, truncate_to_micros};
 pub use writer::WriteTx;
 

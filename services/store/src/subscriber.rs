@@ -75,3 +75,76 @@ impl Subscriber {
         self.cursor = self.cursor.max(seq);
     }
 }
+
+const PROJECTION_BATCH: u32 = 200;
+const FIRST_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
+const LAST_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs a durable projection of the log named `name`: each batch of new events goes to
+/// `apply` inside one write, together with the cursor move, so a restart neither repeats nor
+/// skips anything. `apply` returns the `seq` the cursor moves to — normally the batch's last,
+/// or further when the batch is followed by events `apply` itself appended and need not see.
+/// Failures are retried with back-off (0.1 s doubling to 5 s); no event is ever skipped by
+/// this loop. The task ends when the store shuts down.
+pub fn spawn_projection<F>(store: &Store, name: &'static str, apply: F) -> tokio::task::JoinHandle<()>
+where
+    F: Fn(&mut crate::WriteTx<'_>, &[StoredEvent]) -> Result<u64, StoreError> + Send + Sync + 'static,
+{
+    let store = store.clone();
+    let apply = std::sync::Arc::new(apply);
+    tokio::spawn(async move {
+        let mut backoff = FIRST_RETRY;
+        let mut sub = loop {
+            match store.subscriber(name).await {
+                Ok(sub) => break sub,
+                Err(e) => match wait_after(e, name, "resume its cursor", &mut backoff).await {
+                    Some(()) => continue,
+                    None => return,
+                },
+            }
+        };
+        loop {
+            let batch = match sub.next_batch(PROJECTION_BATCH).await {
+                Ok(batch) => std::sync::Arc::new(batch),
+                Err(e) => match wait_after(e, name, "read the log", &mut backoff).await {
+                    Some(()) => continue,
+                    None => return,
+                },
+            };
+            let applied: Result<u64, StoreError> = {
+                let (batch, apply) = (batch.clone(), apply.clone());
+                store
+                    .write(move |tx| {
+                        let cursor = apply(tx, &batch)?;
+                        tx.set_cursor(name, cursor)?;
+                        Ok(cursor)
+                    })
+                    .await
+            };
+            match applied {
+                Ok(cursor) => {
+                    sub.advanced_to(cursor);
+                    backoff = FIRST_RETRY;
+                }
+                // Nothing was committed: the same batch is read again.
+                Err(e) => {
+                    if wait_after(e, name, "apply a batch", &mut backoff).await.is_none() {
+                        return;
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Logs, sleeps and doubles the back-off; `None` when the store is shut down.
+async fn wait_after(error: StoreError, name: &str, what: &str, backoff: &mut std::time::Duration) -> Option<()> {
+    if matches!(error, StoreError::Closed) {
+        tracing::debug!(projection = name, "store closed; projection stops");
+        return None;
+    }
+    tracing::error!(projection = name, %error, retry_in_ms = backoff.as_millis(), "projection could not {what}; retrying");
+    tokio::time::sleep(*backoff).await;
+    *backoff = (*backoff * 2).min(LAST_RETRY);
+    Some(())
+}
