@@ -5,7 +5,8 @@
 //! the change itself, so there is no window where the change is committed but the key is not
 //! (or the reverse): a crash either keeps both or neither. The single writer serialises two
 //! concurrent requests with one key, so the second always sees the first's record.
-//! Keys are scoped to (actor, method, path): one waiter's key never replays another's answer.
+//! Keys are scoped to (method, path), not to the person: a shared tablet that switches user
+//! and retries is still answered once.
 //! Only successful answers are recorded; a refused request changed nothing and may be retried.
 
 use axum::body::Bytes;
@@ -40,9 +41,11 @@ impl Idempotent {
         self
     }
 
+    /// Keys are scoped to where the request went, not to who sent it: a shared tablet that
+    /// switches user by PIN and then retries must still be answered once. (Keys are random
+    /// UUIDs from the client; two tablets never pick the same one.)
     fn scope(&self) -> String {
-        let actor = self.actor.map(|a| a.to_string()).unwrap_or_else(|| "anonymous".into());
-        format!("{actor} {}", self.target)
+        self.target.clone()
     }
 }
 

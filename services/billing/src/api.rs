@@ -160,9 +160,9 @@ async fn discount(
     floor(&who)?;
     let body = req.body;
     let approved_by = if b.discount_needs_approval(id, &body.kind, body.value).await? {
-        b.staff.approve(&who, body.approval_pin.as_deref(), "give this discount").await?
+        Some(b.staff.approve(&who, body.approval_pin.as_deref(), "give more than 10 % off").await?)
     } else {
-        who.id
+        None
     };
     write_once(&b.store, req.idempotency.for_actor(who.actor()), StatusCode::OK, move |tx| {
         Billing::discount(tx, &who, id, &body.kind, body.value, &body.reason, approved_by)

@@ -31,7 +31,10 @@ use money::ServiceCharge;
 
 pub const MIGRATIONS: Migrations = Migrations {
     service: "billing",
-    steps: &[Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") }],
+    steps: &[
+        Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") },
+        Migration { version: 2, name: "order_version", sql: include_str!("../migrations/0002_order_version.sql") },
+    ],
 };
 
 #[derive(Clone, Debug)]
@@ -65,6 +68,19 @@ pub struct SplitResult {
     pub parts: Vec<Bill>,
 }
 
+/// The most service charge a bill may carry: 25 %.
+pub const MAX_SERVICE_BP: i64 = 2_500;
+
+/// Would the bill's discounts, with this one added, come to more than the threshold?
+fn discount_over_threshold(bill: &Bill, kind: &str, value: i64) -> Result<bool, ApiError> {
+    let (rule, _) = model::discount_rule(kind, value, bill.subtotal)?;
+    let mut rules: Vec<_> = bill.discounts.iter().map(Discount::rule).collect();
+    rules.push(rule);
+    let totals = money::compute(&bill.priced(), &rules, bill.service, bill.prices_include_tax).map_err(math)?;
+    let limit = i128::from(bill.subtotal.minor()) * i128::from(model::DISCOUNT_APPROVAL_PERCENT) / 100;
+    Ok(i128::from(totals.discount_total.minor()) > limit)
+}
+
 fn math(e: money::BillMathError) -> ApiError {
     ApiError::validation(e.to_string())
 }
@@ -75,6 +91,14 @@ pub fn bill_in(conn: &comanda_store::rusqlite::Connection, id: BillId) -> Result
 
 fn open_bill(tx: &WriteTx<'_>, id: BillId) -> Result<Bill, ApiError> {
     let bill = bill_in(tx.conn(), id)?;
+    // The bill must still match its order: a dessert added, a line voided or comped, or a
+    // move since the bill was made would otherwise be paid wrongly (or not at all).
+    let order = comanda_orders::order_in(tx.conn(), bill.order_id)?;
+    if bill.status == BillStatus::Open && (order.status == OrderStatus::Closed || order.version != bill.order_version) {
+        return Err(ApiError::conflict(
+            "the order changed since this bill was made (lines added, voided, comped or moved): make the bill again",
+        ));
+    }
     match bill.status {
         BillStatus::Open => Ok(bill),
         BillStatus::Paid => Err(ApiError::conflict("this bill is already paid")),
@@ -171,7 +195,7 @@ impl Billing {
             return Err(ApiError::conflict("nothing to bill: no sent lines on this order"));
         }
         if let Some(s) = service {
-            comanda_api::validate::range("service_charge.rate_bp", i64::from(s.rate_bp), 0, 10_000)?;
+            comanda_api::validate::range("service_charge.rate_bp", i64::from(s.rate_bp), 0, MAX_SERVICE_BP)?;
         }
         let mut bill = Bill {
             id: BillId::new(),
@@ -180,6 +204,7 @@ impl Billing {
             part: None,
             parts: None,
             number: order.number,
+            order_version: order.version,
             table_id: order.table_id,
             table_name: order.table_name.clone(),
             waiter_id: order.waiter_id,
@@ -215,13 +240,25 @@ impl Billing {
                 total: bill.total,
             }),
         )?;
+        Self::settle_if_nothing_due(tx, who.actor(), bill.id)?;
         bill_in(tx.conn(), bill.id)
     }
 
-    /// Whether a discount needs a manager, for the handler to ask before writing.
+    /// A bill with nothing to pay (everything comped, a 100 % discount, a split part holding
+    /// only comped lines) is settled at once, or its order could never close.
+    fn settle_if_nothing_due(tx: &mut WriteTx<'_>, actor: Actor, id: BillId) -> Result<(), ApiError> {
+        let bill = bill_in(tx.conn(), id)?;
+        if bill.status == BillStatus::Open && bill.balance == Money::ZERO {
+            Self::settle(tx, actor, &bill)?;
+        }
+        Ok(())
+    }
+
+    /// Whether a discount needs a manager, for the handler to ask before writing. (The write
+    /// checks again: the bill may have changed in between.)
     pub async fn discount_needs_approval(&self, bill: BillId, kind: &str, value: i64) -> Result<bool, ApiError> {
         let bill = self.bill(bill).await?;
-        Ok(model::discount_rule(kind, value, bill.subtotal)?.1)
+        discount_over_threshold(&bill, kind, value)
     }
 
     pub fn discount(
@@ -231,13 +268,19 @@ impl Billing {
         kind: &str,
         value: i64,
         reason: &str,
-        approved_by: StaffId,
+        approved_by: Option<StaffId>,
     ) -> Result<Bill, ApiError> {
         let reason = comanda_api::validate::text("reason", reason, 1, 200)?;
         let mut bill = open_bill(tx, id)?;
         if !bill.payments.is_empty() || bill.parent_bill_id.is_some() {
             return Err(ApiError::conflict("discount the bill before taking payments or splitting it"));
         }
+        // All the bill's discounts together count against the threshold, so small ones cannot
+        // be stacked past it without a manager.
+        if discount_over_threshold(&bill, kind, value)? && approved_by.is_none() && !who.role.is_manager() {
+            return Err(ApiError::forbidden("Manager PIN needed for more than 10 % off"));
+        }
+        let approved_by = approved_by.unwrap_or(who.id);
         model::discount_rule(kind, value, bill.subtotal)?;
         bill.discounts.push(Discount {
             kind: kind.to_owned(),
@@ -262,6 +305,7 @@ impl Billing {
                 approved_by,
             }),
         )?;
+        Self::settle_if_nothing_due(tx, who.actor(), id)?;
         bill_in(tx.conn(), id)
     }
 
@@ -297,7 +341,9 @@ impl Billing {
             .map(|(i, line)| {
                 let discount = line.amount.minor() - totals.lines_after_discount[i].minor();
                 let after: Vec<i64> = parts.iter().map(|part| part.lines[i].minor()).collect();
-                money::allocate(discount, &after, 0)
+                // A line worth nothing after discounts: its discount goes where the line went.
+                let by = if after.iter().all(|a| *a == 0) { weights.iter().map(|w| w[i]).collect() } else { after };
+                money::allocate(discount, &by, 0)
             })
             .collect();
         let overflow = |_| ApiError::validation("amount out of range");
@@ -357,6 +403,9 @@ impl Billing {
                 parts: ids.clone(),
             }),
         )?;
+        for part in &ids {
+            Self::settle_if_nothing_due(tx, who.actor(), *part)?;
+        }
         let parts = ids.into_iter().map(|i| bill_in(tx.conn(), i)).collect::<Result<_, _>>()?;
         Ok(SplitResult { parts })
     }
@@ -397,6 +446,8 @@ impl Billing {
             taken_at: now,
         };
         sql::insert_payment(tx.conn(), &payment)?;
+        // Money is taken: the order may no longer change under this bill.
+        comanda_orders::Orders::lock(tx, bill.order_id)?;
         tx.append(
             who.actor(),
             Event::PaymentTaken(PaymentTaken {
@@ -479,6 +530,11 @@ impl Billing {
     ) -> Result<RefundReceipt, ApiError> {
         let reason = comanda_api::validate::text("reason", reason, 1, 200)?;
         let payment = sql::payment(tx.conn(), payment_id)?.ok_or_else(|| ApiError::not_found("no such payment"))?;
+        if bill_in(tx.conn(), payment.bill_id)?.status != BillStatus::Paid {
+            return Err(ApiError::conflict(
+                "refunds are for paid bills; while the bill is open, take the right amount instead",
+            ));
+        }
         let refundable =
             payment.amount.checked_sub(payment.refunded).map_err(|_| ApiError::validation("amount out of range"))?;
         comanda_api::validate::range("amount", amount, 1, model::MAX_AMOUNT)?;

@@ -126,6 +126,8 @@ pub struct Bill {
     pub parts: Option<u32>,
     /// The order's number.
     pub number: u32,
+    /// The order's version when this bill was made (see `Order::version`).
+    pub order_version: u32,
     pub table_id: TableId,
     pub table_name: String,
     pub waiter_id: StaffId,

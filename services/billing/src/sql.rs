@@ -40,8 +40,8 @@ pub fn insert_bill(conn: &Connection, b: &Bill) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO billing_bills (id, order_id, parent_id, part_no, parts, number, table_id, table_name, waiter_id, guests,
              status, prices_include_tax, currency, lines, discounts, service, subtotal, discount_total, service_charge,
-             taxes, total, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+             taxes, total, created_at, order_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
         params![
             b.id.to_string(),
             b.order_id.to_string(),
@@ -64,7 +64,8 @@ pub fn insert_bill(conn: &Connection, b: &Bill) -> Result<(), StoreError> {
             b.service_charge.minor(),
             serde_json::to_string(&b.taxes)?,
             b.total.minor(),
-            sql_time(b.created_at)
+            sql_time(b.created_at),
+            b.order_version
         ],
     )?;
     Ok(())
@@ -101,7 +102,7 @@ pub fn set_status(conn: &Connection, id: BillId, status: BillStatus, now: Offset
 const BILL_COLUMNS: &str =
     "id, order_id, parent_id, part_no, parts, number, table_id, table_name, waiter_id, guests, status,
     prices_include_tax, currency, lines, discounts, service, subtotal, discount_total, service_charge, taxes, total,
-    created_at, paid_at";
+    created_at, paid_at, order_version";
 
 fn bill_head(row: &Row<'_>) -> rusqlite::Result<Bill> {
     let service: Option<String> = row.get(15)?;
@@ -112,6 +113,7 @@ fn bill_head(row: &Row<'_>) -> rusqlite::Result<Bill> {
         part: row.get(3)?,
         parts: row.get(4)?,
         number: row.get(5)?,
+        order_version: row.get(23)?,
         table_id: parse(row, 6, "table")?,
         table_name: row.get(7)?,
         waiter_id: parse(row, 8, "waiter")?,

@@ -24,7 +24,10 @@ use model::{CheckedLine, LineStatus, Order, OrderStatus};
 
 pub const MIGRATIONS: Migrations = Migrations {
     service: "orders",
-    steps: &[Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") }],
+    steps: &[
+        Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") },
+        Migration { version: 2, name: "version", sql: include_str!("../migrations/0002_version.sql") },
+    ],
 };
 
 #[derive(Clone, Debug)]
@@ -53,6 +56,20 @@ fn open_order(tx: &WriteTx<'_>, id: OrderId) -> Result<(Order, u32), ApiError> {
     if order.status == OrderStatus::Closed {
         return Err(ApiError::conflict(format!("order {} is closed", order.number)));
     }
+    Ok((order, sends))
+}
+
+/// An open order that may still change: not locked by a payment. Bumps its version, so any
+/// bill made before this change is out of date.
+fn changing_order(tx: &WriteTx<'_>, id: OrderId) -> Result<(Order, u32), ApiError> {
+    let (order, sends) = open_order(tx, id)?;
+    if order.locked {
+        return Err(ApiError::conflict(format!(
+            "payment has started on order {}'s bill, so it can no longer change; open a new order for more",
+            order.number
+        )));
+    }
+    sql::bump_version(tx.conn(), id)?;
     Ok((order, sends))
 }
 
@@ -120,7 +137,7 @@ impl Orders {
         id: OrderId,
         lines: &[CheckedLine],
     ) -> Result<Order, ApiError> {
-        let (order, _) = open_order(tx, id)?;
+        let (order, _) = changing_order(tx, id)?;
         if sql::line_count(tx.conn(), id)? + lines.len() > model::LINES_PER_ORDER {
             return Err(ApiError::conflict(format!("an order holds at most {} lines", model::LINES_PER_ORDER)));
         }
@@ -164,7 +181,7 @@ impl Orders {
 
     /// Fires unsent lines (all, or one course) to the kitchen.
     pub fn send(tx: &mut WriteTx<'_>, who: &AuthStaff, id: OrderId, course: Option<u32>) -> Result<Order, ApiError> {
-        let (order, sends) = open_order(tx, id)?;
+        let (order, sends) = changing_order(tx, id)?;
         let firing: Vec<_> = model::to_send(&order.lines, course).into_iter().map(|l| l.data()).collect();
         if firing.is_empty() {
             return Err(ApiError::conflict(match course {
@@ -215,7 +232,7 @@ impl Orders {
         approved_by: Option<StaffId>,
     ) -> Result<Order, ApiError> {
         let reason = model::reason(reason)?;
-        let (order, _) = open_order(tx, id)?;
+        let (order, _) = changing_order(tx, id)?;
         let line = order
             .lines
             .iter()
@@ -255,7 +272,7 @@ impl Orders {
         approved_by: StaffId,
     ) -> Result<Order, ApiError> {
         let reason = model::reason(reason)?;
-        let (order, _) = open_order(tx, id)?;
+        let (order, _) = changing_order(tx, id)?;
         let line = order
             .lines
             .iter()
@@ -276,7 +293,7 @@ impl Orders {
     /// Moves the order to another table; if that table has an open order, merges into it.
     /// Answers the order that now holds the lines.
     pub fn move_to(tx: &mut WriteTx<'_>, who: &AuthStaff, id: OrderId, table_id: TableId) -> Result<Order, ApiError> {
-        let (order, _) = open_order(tx, id)?;
+        let (order, _) = changing_order(tx, id)?;
         if order.table_id == table_id {
             return Err(ApiError::validation("table_id: the order is already at this table"));
         }
@@ -284,6 +301,8 @@ impl Orders {
         let merged_into = sql::open_order_on_table(tx.conn(), table_id)?;
         let holder = match merged_into {
             Some(into) => {
+                // The order merged into changes too: its bills are out of date.
+                changing_order(tx, into)?;
                 sql::move_lines(tx.conn(), id, into)?;
                 sql::add_guests(tx.conn(), into, order.guests)?;
                 sql::close(tx.conn(), id, Some(into), tx.now())?;
@@ -304,6 +323,13 @@ impl Orders {
             }),
         )?;
         order_in(tx.conn(), holder)
+    }
+
+    /// Locks an order once money has been taken on its bill: from then on it cannot change.
+    pub fn lock(tx: &mut WriteTx<'_>, id: OrderId) -> Result<(), ApiError> {
+        open_order(tx, id)?;
+        sql::lock(tx.conn(), id)?;
+        Ok(())
     }
 
     /// Closes an order once it is settled. Billing calls this when the bill is paid; the

@@ -107,6 +107,10 @@ pub struct Order {
     pub opened_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub closed_at: Option<OffsetDateTime>,
+    /// Bumped by every change; a bill made at another version is out of date.
+    pub version: u32,
+    /// Payment has started on its bill: the order can no longer change.
+    pub locked: bool,
     pub lines: Vec<OrderLine>,
 }
 

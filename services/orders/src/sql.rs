@@ -71,8 +71,7 @@ pub fn open_order_on_table(conn: &Connection, table: TableId) -> Result<Option<O
     id.map(|s| s.parse().map_err(|_| StoreError::Internal("malformed order id".into()))).transpose()
 }
 
-const ORDER_COLUMNS: &str =
-    "id, number, table_id, table_name, guests, waiter_id, waiter_name, status, opened_at, closed_at, sends";
+const ORDER_COLUMNS: &str = "id, number, table_id, table_name, guests, waiter_id, waiter_name, status, opened_at, closed_at, sends, version, locked";
 
 /// The order head (no lines yet) and how many sends it has had.
 fn order_head(row: &Row<'_>) -> rusqlite::Result<(Order, u32)> {
@@ -93,6 +92,8 @@ fn order_head(row: &Row<'_>) -> rusqlite::Result<(Order, u32)> {
             subtotal: Money::ZERO,
             opened_at: parse_sql_time(&row.get::<_, String>(8)?).map_err(|_| bad("time"))?,
             closed_at: time_opt(row, 9)?,
+            version: row.get(11)?,
+            locked: row.get(12)?,
             lines: Vec::new(),
         },
         row.get(10)?,
@@ -256,6 +257,16 @@ pub fn mark_sent(
     for id in lines {
         stmt.execute(params![id.to_string(), send_no, sql_time(now)])?;
     }
+    Ok(())
+}
+
+pub fn bump_version(conn: &Connection, order: OrderId) -> Result<(), StoreError> {
+    conn.execute("UPDATE orders_orders SET version = version + 1 WHERE id = ?1", params![order.to_string()])?;
+    Ok(())
+}
+
+pub fn lock(conn: &Connection, order: OrderId) -> Result<(), StoreError> {
+    conn.execute("UPDATE orders_orders SET locked = 1 WHERE id = ?1", params![order.to_string()])?;
     Ok(())
 }
 
