@@ -14,6 +14,7 @@ use comanda_domain::Clock;
 use comanda_kitchen::Kitchen;
 use comanda_menu::Menu;
 use comanda_orders::Orders;
+use comanda_printing::{Printing, PrintingConfig};
 use comanda_reporting::Reporting;
 use comanda_site::Site;
 use comanda_staff::{Auth, Staff};
@@ -27,7 +28,7 @@ use crate::config::Config;
 use crate::hub::Hub;
 
 /// Every service's migrations, in dependency order (the store's own come first, always).
-pub fn migrations() -> [&'static Migrations; 8] {
+pub fn migrations() -> [&'static Migrations; 9] {
     [
         &comanda_staff::MIGRATIONS,
         &comanda_site::MIGRATIONS,
@@ -37,6 +38,7 @@ pub fn migrations() -> [&'static Migrations; 8] {
         &comanda_kitchen::MIGRATIONS,
         &comanda_billing::MIGRATIONS,
         &comanda_reporting::MIGRATIONS,
+        &comanda_printing::MIGRATIONS,
     ]
 }
 
@@ -104,12 +106,18 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     let reporting = Reporting::new(store.clone(), auth.clone());
     let audit = Audit::new(store.clone(), staff.clone());
     let (stop, stopping) = watch::channel(false);
+    let printing_config = PrintingConfig {
+        reroute_after: Duration::from_secs(config.print_reroute_after_secs),
+        ..PrintingConfig::default()
+    };
+    let printing = Printing::new(store.clone(), auth.clone(), printing_config, stopping.clone());
     let hub = Hub::start(store.clone(), auth, stopping.clone());
     // The event log's subscribers: they resume from their cursors, so nothing sent while the
     // box was down is missed.
     tables.spawn_status_projection();
     kitchen.spawn_ticket_maker();
     reporting.spawn_projection();
+    printing.start().await.map_err(|e| anyhow::anyhow!("cannot start printing: {e}"))?;
 
     let api = OpenApiRouter::new()
         .merge(comanda_site::router(site.clone()))
@@ -121,6 +129,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         .merge(comanda_billing::router(billing))
         .merge(comanda_reporting::router(reporting))
         .merge(comanda_audit::router(audit))
+        .merge(comanda_printing::router(printing))
         .merge(crate::hub::router(hub));
     let app = crate::gateway::router(api, store.clone());
 

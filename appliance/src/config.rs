@@ -21,6 +21,9 @@ pub struct Config {
     pub mdns: bool,
     /// `text` (default; journald adds timestamps) or `json`. `COMANDA_LOG_FORMAT`.
     pub log_format: LogFormat,
+    /// Seconds a printer may fail before its jobs go to its backup printer.
+    /// `COMANDA_PRINT_REROUTE_AFTER_SECS`.
+    pub print_reroute_after_secs: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -37,6 +40,7 @@ impl Default for Config {
             data_dir: default_data_dir(|k| std::env::var(k).ok()),
             mdns: false,
             log_format: LogFormat::Text,
+            print_reroute_after_secs: 30,
         }
     }
 }
@@ -86,6 +90,13 @@ impl Config {
                 "json" => LogFormat::Json,
                 _ => anyhow::bail!("COMANDA_LOG_FORMAT={v:?} must be text or json"),
             };
+        }
+        if let Some(v) = env("COMANDA_PRINT_REROUTE_AFTER_SECS") {
+            config.print_reroute_after_secs = v
+                .parse()
+                .ok()
+                .filter(|s| (1..=3600).contains(s))
+                .with_context(|| format!("COMANDA_PRINT_REROUTE_AFTER_SECS={v:?} must be 1 to 3600 seconds"))?;
         }
         if let Some(v) = flags.listen {
             config.listen = v;

@@ -41,6 +41,7 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "billing", description = "Bills, discounts, splits, payments, refunds, receipts"),
         (name = "cash", description = "The cash drawer: sessions, X and Z reports"),
         (name = "reports", description = "Sales reports"),
+        (name = "printing", description = "Printers, the print queue, receipts and test pages"),
         (name = "audit", description = "Who voided, comped, discounted, refunded, opened the drawer, changed prices"),
         (name = "events", description = "The live event stream"),
         (name = "system", description = "Health and documents"),

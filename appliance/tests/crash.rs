@@ -200,3 +200,93 @@ async fn killed_between_send_and_tickets_each_station_still_gets_exactly_one() {
     let check = the_box.cli(&["check"], None);
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
 }
+
+/// The box dies while a ticket is on its way to a stalled printer. After the restart nothing is
+/// lost, and the one ticket that may have printed already comes out again marked REPRINT.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_print_nothing_is_lost_and_the_interrupted_ticket_says_reprint() {
+    use comanda_testkit::{FakePrinter, PrinterMode};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let mut the_box = BinaryBox::spawn_with_args(Path::new(BIN), &data, &["--demo"]);
+    let client = Client::new(&the_box.base);
+    let owner = client.as_session(&client.login("owner", "demo-owner-1").await);
+    let kitchen_printer = FakePrinter::start().await;
+    kitchen_printer.set_mode(PrinterMode::Stall);
+    let printer = owner
+        .post(
+            "/api/v1/printers",
+            serde_json::json!({"name": "Pass", "role": "kitchen", "address": kitchen_printer.address()}),
+        )
+        .await
+        .expect_status(201);
+    let printer = printer.body["id"].as_str().expect("id").to_owned();
+    let menu = owner.get("/api/v1/menu").await.body;
+    let kitchen = menu["stations"]
+        .as_array()
+        .expect("stations")
+        .iter()
+        .find(|s| s["name"] == "Kitchen")
+        .cloned()
+        .expect("kitchen");
+    let station = kitchen["id"].as_str().expect("id");
+    owner
+        .patch(&format!("/api/v1/kitchen/stations/{station}"), serde_json::json!({"printer_id": printer}))
+        .await
+        .expect_status(200);
+    let item = menu["categories"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .flat_map(|c| c["items"].as_array().cloned().unwrap_or_default())
+        .find(|i| i["station_id"] == station && i["modifier_group_ids"].as_array().is_some_and(Vec::is_empty))
+        .and_then(|i| i["id"].as_str().map(String::from))
+        .expect("a kitchen item");
+    let tables = owner.all_pages("/api/v1/tables").await;
+    let ana = client.as_session(&client.pin_login("ana", "1111").await);
+    let mut numbers = Vec::new();
+    for table in tables.iter().take(3) {
+        let order = ana
+            .post("/api/v1/orders", serde_json::json!({"table_id": table["id"], "guests": 2}))
+            .await
+            .expect_status(201);
+        numbers.push(order.body["number"].as_u64().expect("number"));
+        let order = order.body["id"].as_str().expect("id").to_owned();
+        ana.post(
+            &format!("/api/v1/orders/{order}/lines"),
+            serde_json::json!({"lines": [{"item_id": item, "quantity": 1}]}),
+        )
+        .await
+        .expect_status(201);
+        ana.post(&format!("/api/v1/orders/{order}/send"), serde_json::json!({})).await.expect_status(200);
+    }
+    // Wait (bounded) until the first ticket is on its way, then pull the plug.
+    let mut caught = false;
+    for _ in 0..200 {
+        if owner.get("/api/v1/print-jobs?status=sending").await.body["items"].as_array().is_some_and(|j| !j.is_empty())
+        {
+            caught = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(caught, "a job was seen mid-send");
+    the_box.kill_9();
+
+    kitchen_printer.set_mode(PrinterMode::Online);
+    let the_box = BinaryBox::spawn(Path::new(BIN), &data);
+    assert!(
+        kitchen_printer.wait_for_jobs(3, Duration::from_secs(30)).await,
+        "all three tickets print after the restart"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await; // time for a wrong extra copy to show up
+    let jobs = kitchen_printer.jobs();
+    assert_eq!(jobs.len(), 3, "nothing lost, nothing twice");
+    let reprints: Vec<bool> = jobs.iter().map(|j| j.windows(7).any(|w| w == b"REPRINT")).collect();
+    assert_eq!(reprints, [true, false, false], "only the interrupted ticket says REPRINT, and it is the first");
+    for (job, number) in jobs.iter().zip(&numbers) {
+        assert!(String::from_utf8_lossy(job).contains(&format!("#{number}")), "tickets in order");
+    }
+    let check = the_box.cli(&["check"], None);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+}

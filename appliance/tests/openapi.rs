@@ -73,6 +73,7 @@ async fn openapi_is_3_1_consistent_and_lists_every_route() {
         GET /api/v1/bills/{id}
         POST /api/v1/bills/{id}/discounts
         POST /api/v1/bills/{id}/payments
+        POST /api/v1/bills/{id}/print
         GET /api/v1/bills/{id}/receipt
         POST /api/v1/bills/{id}/split
         POST /api/v1/cash/sessions
@@ -108,6 +109,16 @@ async fn openapi_is_3_1_consistent_and_lists_every_route() {
         POST /api/v1/orders/{id}/move
         POST /api/v1/orders/{id}/send
         POST /api/v1/payments/{id}/refund
+        GET /api/v1/print-jobs
+        POST /api/v1/print-jobs/{id}/reprint
+        POST /api/v1/print-jobs/{id}/retry
+        GET /api/v1/printers
+        POST /api/v1/printers
+        DELETE /api/v1/printers/{id}
+        GET /api/v1/printers/{id}
+        PATCH /api/v1/printers/{id}
+        GET /api/v1/printers/{id}/status
+        POST /api/v1/printers/{id}/test
         GET /api/v1/reports/sales
         GET /api/v1/setup
         POST /api/v1/setup

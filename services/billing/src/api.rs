@@ -250,14 +250,14 @@ async fn bill_receipt(
     if ![32, 42, 48].contains(&width) {
         return Err(ApiError::bad_request("width must be 32, 42 or 48"));
     }
-    let (bill, name) = b
+    let document = b
         .store
         .read(move |c| {
             let name = comanda_site::settings_in(c)?.map(|s| s.name).unwrap_or_default();
-            Ok::<_, ApiError>((bill_in(c, id)?, name))
+            Ok::<_, ApiError>(receipt::document_in(c, &bill_in(c, id)?, &name))
         })
         .await?;
-    let text = receipt::render(&bill, &name, width);
+    let text = document.to_text(width);
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }
 

@@ -129,6 +129,14 @@ id_type!(
     /// A cash drawer session, from opening float to Z report.
     CashSessionId
 );
+id_type!(
+    /// A printer (kitchen or receipt).
+    PrinterId
+);
+id_type!(
+    /// One job in the durable print queue.
+    PrintJobId
+);
 
 #[cfg(test)]
 mod tests {

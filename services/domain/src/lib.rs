@@ -23,10 +23,11 @@ pub use event::{
     BillCreated, BillDiscounted, BillPaid, BillSplit, CashMoved, CashSessionClosed, CashSessionOpened, PaidLine,
     PaidTax, PaymentMethod, PaymentRefunded, PaymentTaken,
 };
+pub use event::{PrintJobFailed, PrintJobPrinted};
 pub use ids::{
     AreaId, CategoryId, EventId, ItemId, ModifierGroupId, ModifierOptionId, OrderId, OrderLineId, RefreshTokenId,
     ShiftId, SiteId, StaffId, StationId, TableId, TicketId, TokenFamilyId,
 };
-pub use ids::{BillId, CashSessionId, PaymentId, RefundId};
+pub use ids::{BillId, CashSessionId, PaymentId, PrintJobId, PrinterId, RefundId};
 pub use money::{Money, MoneyError, TaxRate, TaxRateError};
 pub use role::Role;

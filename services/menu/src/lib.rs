@@ -30,7 +30,7 @@ pub use model::{
     ModifierOption, NewCategory, NewItem, NewModifierGroup, NewOption, NewStation, Station, StationChanges,
     TreeCategory, TreeItem, TreeModifierGroup,
 };
-pub use resolve::{LineRequest, ResolvedItem, ResolvedModifier, resolve, station_names};
+pub use resolve::{LineRequest, ResolvedItem, ResolvedModifier, resolve, station, station_names};
 
 use model::{CategoryDraft, ItemDraft, ModifierGroupDraft, StationDraft};
 

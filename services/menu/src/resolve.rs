@@ -82,3 +82,9 @@ pub fn resolve(conn: &Connection, req: &LineRequest) -> Result<ResolvedItem, Api
 pub fn station_names(conn: &Connection) -> Result<Vec<(StationId, String)>, StoreError> {
     sql::station_names(conn)
 }
+
+/// One station, active or not, read on the caller's connection (the print queue asks which
+/// printer a station's tickets go to).
+pub fn station(conn: &Connection, id: StationId) -> Result<Option<crate::model::Station>, StoreError> {
+    crate::sql::station_by_id(conn, id)
+}

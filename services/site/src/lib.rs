@@ -109,6 +109,17 @@ pub fn currency(raw: &str) -> Result<String, ApiError> {
     Ok(code)
 }
 
+/// `at` in the site's time zone (UTC before setup or for an unknown zone): receipts and
+/// kitchen tickets show local time.
+pub fn local_time(conn: &Connection, at: time::OffsetDateTime) -> time::OffsetDateTime {
+    let zone = read_settings(conn).ok().flatten().map(|s| s.timezone).unwrap_or_else(|| "UTC".into());
+    let offset = jiff::tz::TimeZone::get(&zone)
+        .ok()
+        .and_then(|tz| jiff::Timestamp::from_second(at.unix_timestamp()).ok().map(|ts| tz.to_offset(ts).seconds()))
+        .unwrap_or(0);
+    time::UtcOffset::from_whole_seconds(offset).map(|o| at.to_offset(o)).unwrap_or(at)
+}
+
 /// The settings, read on the caller's connection (inside its transaction); `None` before setup.
 pub fn settings_in(conn: &Connection) -> Result<Option<Settings>, StoreError> {
     read_settings(conn)

@@ -6,6 +6,7 @@
 
 mod binary;
 mod client;
+mod fake_printer;
 mod stream;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use serde_json::{Value, json};
 
 pub use binary::{BinaryBox, run_cli};
 pub use client::{Client, Raw, Reply, Session};
+pub use fake_printer::{FakePrinter, PrinterMode};
 pub use stream::EventStream;
 
 /// The owner every test box is set up with.
@@ -40,14 +42,25 @@ impl TestBox {
         Self::start_with(Some(clock)).await
     }
 
+    /// A box whose configuration `tweak` adjusts (e.g. a short printer reroute time).
+    pub async fn start_configured(tweak: impl FnOnce(&mut Config)) -> anyhow::Result<Self> {
+        Self::start_inner(None, tweak).await
+    }
+
     async fn start_with(clock: Option<ManualClock>) -> anyhow::Result<Self> {
+        Self::start_inner(clock, |_| {}).await
+    }
+
+    async fn start_inner(clock: Option<ManualClock>, tweak: impl FnOnce(&mut Config)) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
-        let config = Config {
+        let mut config = Config {
             listen: "127.0.0.1:0".parse()?,
             data_dir: dir.path().join("data"),
             mdns: false,
             log_format: comanda_appliance::config::LogFormat::Text,
+            print_reroute_after_secs: 30,
         };
+        tweak(&mut config);
         let box_clock: Arc<dyn Clock> = match &clock {
             Some(c) => Arc::new(c.clone()),
             None => Arc::new(SystemClock),

@@ -8,6 +8,7 @@
 mod billing;
 mod menu;
 mod orders;
+mod printing;
 mod staff;
 mod tables;
 
@@ -22,6 +23,7 @@ pub use orders::{
     LineComped, LineData, LineVoided, LinesAdded, OrderClosed, OrderMoved, OrderOpened, OrderSent, TicketCreated,
     TicketKind, TicketStatus, TicketStatusChanged,
 };
+pub use printing::{PrintJobFailed, PrintJobPrinted};
 pub use staff::{ShiftEvent, SiteSetup, StaffChanged, StaffSnapshot};
 pub use tables::{AreaChanged, TableChanged, TableStatus};
 
@@ -101,6 +103,11 @@ pub enum Event {
     CashMoved(CashMoved),
     #[serde(rename = "cash.session_closed")]
     CashSessionClosed(CashSessionClosed),
+
+    #[serde(rename = "print_job.printed")]
+    PrintJobPrinted(PrintJobPrinted),
+    #[serde(rename = "print_job.failed")]
+    PrintJobFailed(PrintJobFailed),
 }
 
 impl Event {
