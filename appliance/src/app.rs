@@ -55,6 +55,8 @@ pub struct Running {
     pub tables: Tables,
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
+    /// Held while serving: `comanda restore` refuses to replace the database under us.
+    _lock: std::fs::File,
 }
 
 impl Running {
@@ -85,6 +87,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         );
     }
     prepare_data_dir(config)?;
+    let lock = crate::backup::lock_data_dir(config)?;
     let db = config.database_path();
     let store = {
         let clock = clock.clone();
@@ -147,7 +150,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     });
     tokio::spawn(housekeeping(store.clone(), staff.clone(), stopping));
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "comanda is serving");
-    Ok(Running { addr, store, staff, site, menu, tables, stop, server })
+    Ok(Running { addr, store, staff, site, menu, tables, stop, server, _lock: lock })
 }
 
 /// The data dir holds the database and the signing key: owner-only.

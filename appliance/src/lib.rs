@@ -6,6 +6,7 @@
 //! builds a whole box on a temp dir in one call (see `comanda-testkit`).
 
 pub mod app;
+pub mod backup;
 pub mod check;
 pub mod config;
 pub mod console;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use comanda_appliance::config::{Config, LogFormat, Overrides};
-use comanda_appliance::{check, console, demo};
+use comanda_appliance::{backup, check, console, demo};
 use comanda_domain::SystemClock;
 use rand::Rng;
 use tracing_subscriber::EnvFilter;
@@ -51,6 +51,17 @@ enum Command {
     },
     /// Verify the database: SQLite integrity, migrations, and the event log's hash chain.
     Check,
+    /// Copy the database to FILE while the box runs (consistent, verified).
+    Backup {
+        /// Where to write the backup (must not exist yet).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Replace the database with a backup (the server must be stopped; the old one is kept aside).
+    Restore {
+        /// A file made by `comanda backup`.
+        file: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -78,6 +89,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { demo, .. } => runtime.block_on(serve(config, demo)),
         Command::ResetPassword { username, password_stdin } => {
             runtime.block_on(reset_password(config, &username, password_stdin))
+        }
+        Command::Backup { to } => {
+            backup::backup(&config, &to)?;
+            console::say(&format!("Backup written to {} and verified.", to.display()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let aside = backup::restore(&config, &file)?;
+            console::say(&format!(
+                "Restored {}. The previous database is kept as {}.",
+                file.display(),
+                aside.display()
+            ));
+            Ok(ExitCode::SUCCESS)
         }
         Command::Check => {
             let report = check::run(&config.database_path())?;

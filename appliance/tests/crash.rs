@@ -290,3 +290,51 @@ async fn killed_mid_print_nothing_is_lost_and_the_interrupted_ticket_says_reprin
     let check = the_box.cli(&["check"], None);
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
 }
+
+/// Backups while the box serves; restore only when it is stopped; the restored box is sound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_serving_restores_the_restaurant_as_it_was() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let backup = dir.path().join("monday.db");
+    let running = BinaryBox::spawn(Path::new(BIN), &data);
+    let client = Client::new(&running.base);
+    let owner = client.as_session(&set_up(&client).await);
+    owner.post("/api/v1/staff", staff_body("ana", "waiter", "1111")).await.expect_status(201);
+
+    let made = running.cli(&["backup", "--to", backup.to_str().expect("utf-8")], None);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let again = running.cli(&["backup", "--to", backup.to_str().expect("utf-8")], None);
+    assert!(!again.status.success(), "an existing backup is never overwritten");
+
+    owner.post("/api/v1/staff", staff_body("ben", "waiter", "2222")).await.expect_status(201);
+    let refused = running.cli(&["restore", backup.to_str().expect("utf-8")], None);
+    assert!(!refused.status.success(), "no restore under a running server");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("already running"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    assert!(running.terminate(Duration::from_secs(15)).is_some_and(|s| s.success()));
+    let restored = run_cli(Path::new(BIN), &data, &["restore", backup.to_str().expect("utf-8")], None);
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+
+    let back = BinaryBox::spawn(Path::new(BIN), &data);
+    let client = Client::new(&back.base);
+    let owner = client.as_session(&client.login(OWNER_USERNAME, OWNER_PASSWORD).await);
+    let staff: Vec<String> = owner
+        .all_pages("/api/v1/staff")
+        .await
+        .iter()
+        .filter_map(|s| s["username"].as_str().map(String::from))
+        .collect();
+    assert!(staff.contains(&"ana".to_owned()) && !staff.contains(&"ben".to_owned()), "{staff:?}");
+    let check = back.cli(&["check"], None);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    let kept = std::fs::read_dir(&data)
+        .expect("data dir")
+        .filter_map(Result::ok)
+        .any(|e| e.file_name().to_string_lossy().starts_with("comanda.db.before-restore-"));
+    assert!(kept, "the replaced database is kept aside");
+}

@@ -207,3 +207,21 @@ pub fn verify_chain_at(path: &Path) -> Result<Result<ChainReport, ChainBroken>, 
     let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     chain::verify(&conn)
 }
+
+/// An online, consistent copy of the database at `to` (SQLite's `VACUUM INTO` on a read
+/// connection: safe while the server writes), verified with `PRAGMA integrity_check`.
+/// Refuses to overwrite an existing file.
+pub fn backup_to(database: &Path, to: &Path) -> Result<(), StoreError> {
+    if to.exists() {
+        return Err(StoreError::Unavailable(format!("{} already exists; choose a new file", to.display())));
+    }
+    let conn = rusqlite::Connection::open_with_flags(database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let target = to.to_str().ok_or_else(|| StoreError::Unavailable("the backup path must be valid UTF-8".into()))?;
+    conn.execute("VACUUM INTO ?1", rusqlite::params![target])?;
+    let verdict = integrity_check(to)?;
+    if verdict != ["ok"] {
+        let _ = std::fs::remove_file(to);
+        return Err(StoreError::Unavailable(format!("the backup failed its integrity check: {}", verdict.join("; "))));
+    }
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! `comanda backup --to FILE` and `comanda restore FILE`.
+//!
+//! A backup is an online, consistent SQLite copy of the database (the server may keep
+//! running), checked with `PRAGMA integrity_check`. Restore refuses while a server holds the
+//! data dir (the server keeps an OS lock on `comanda.lock` while it runs), checks the file
+//! first, keeps the current database aside as `comanda.db.before-restore-<time>`, then puts
+//! the backup in place. The signing key stays: sessions simply continue or log in again.
+
+use std::fs::{File, OpenOptions};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use crate::Config;
+
+/// Held by a running server for its whole life.
+pub fn lock_data_dir(config: &Config) -> anyhow::Result<File> {
+    let path = config.data_dir.join("comanda.lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    if file.try_lock().is_err() {
+        bail!("another comanda is already running on {}", config.data_dir.display());
+    }
+    Ok(file)
+}
+
+pub fn backup(config: &Config, to: &Path) -> anyhow::Result<()> {
+    let db = config.database_path();
+    if !db.exists() {
+        bail!("no database at {}; is --data-dir right?", db.display());
+    }
+    comanda_store::backup_to(&db, to).with_context(|| format!("backup to {} failed", to.display()))
+}
+
+pub fn restore(config: &Config, from: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let verdict = comanda_store::integrity_check(from).with_context(|| format!("cannot read {}", from.display()))?;
+    if verdict != ["ok"] {
+        bail!("{} is not a sound backup: {}", from.display(), verdict.join("; "));
+    }
+    std::fs::create_dir_all(&config.data_dir)?;
+    let _lock = lock_data_dir(config).context("stop the server before restoring")?;
+    let db = config.database_path();
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let aside = config.data_dir.join(format!("comanda.db.before-restore-{stamp}"));
+    if db.exists() {
+        std::fs::rename(&db, &aside).with_context(|| format!("cannot move {} aside", db.display()))?;
+        for suffix in ["-wal", "-shm"] {
+            let side = config.data_dir.join(format!("comanda.db{suffix}"));
+            if side.exists() {
+                std::fs::rename(&side, config.data_dir.join(format!("comanda.db.before-restore-{stamp}{suffix}")))?;
+            }
+        }
+    }
+    std::fs::copy(from, &db).with_context(|| format!("cannot copy {} into place", from.display()))?;
+    File::open(&db)?.sync_all()?;
+    Ok(aside)
+}
