@@ -64,6 +64,7 @@ impl Modify for BearerAuth {
 /// The whole HTTP surface: `api` holds the services' routers (relative to `/api/v1`).
 pub fn router(api: OpenApiRouter, store: Store) -> Router {
     let system = OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz)).with_state(store);
+    let api = api.routes(routes!(qr_svg));
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api.routes(routes!(openapi_json)))
         .merge(system)
@@ -72,7 +73,7 @@ pub fn router(api: OpenApiRouter, store: Store) -> Router {
 
     router
         .layer(Extension(OpenApiJson(doc_json)))
-        .fallback(not_found)
+        .fallback(crate::webui::ui)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(reject_oversized))
         .layer(middleware::from_fn(json_errors))
@@ -90,10 +91,6 @@ pub fn router(api: OpenApiRouter, store: Store) -> Router {
 #[derive(Clone)]
 struct OpenApiJson(Arc<String>);
 
-async fn not_found() -> ApiError {
-    ApiError::not_found("no such route; see /api/v1/openapi.json")
-}
-
 /// A declared `Content-Length` over the limit is refused before the body is read; a chunked
 /// body is cut off by `DefaultBodyLimit` in the extractors, which answer 413 too.
 async fn reject_oversized(req: Request, next: Next) -> Response {
@@ -105,9 +102,15 @@ async fn reject_oversized(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Any error answer that is not already our JSON shape (axum's 405, a layer's 408, …) gets it.
+/// Any error answer of the API that is not already our JSON shape (axum's 405, a layer's
+/// 408, …) gets it. The web UI's own pages (a 404 page) are left as they are.
 async fn json_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let api = path.starts_with("/api") || matches!(path, "/healthz" | "/readyz" | "/metrics");
     let response = next.run(req).await;
+    if !api {
+        return response;
+    }
     let status = response.status();
     let is_json = response
         .headers()
@@ -154,4 +157,24 @@ async fn readyz(State(store): State<Store>) -> Result<axum::Json<Health>, ApiErr
 async fn openapi_json(Extension(OpenApiJson(doc)): Extension<OpenApiJson>) -> Response {
     (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], doc.as_str().to_owned())
         .into_response()
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct QrParams {
+    /// What the code says (a URL), at most 512 characters.
+    text: String,
+}
+
+/// A QR code as SVG, drawn by the box (the setup wizard shows the tablets' URL with it; no
+/// internet needed).
+#[utoipa::path(get, path = "/qr.svg", tag = "system", params(QrParams),
+    responses((status = 200, description = "SVG", content_type = "image/svg+xml"), (status = 400, description = "Malformed request", body = comanda_api::ErrorBody)))]
+async fn qr_svg(comanda_api::Query(q): comanda_api::Query<QrParams>) -> Result<Response, ApiError> {
+    if q.text.is_empty() || q.text.chars().count() > 512 {
+        return Err(ApiError::bad_request("text must be 1 to 512 characters"));
+    }
+    let code = qrcode::QrCode::new(q.text.as_bytes()).map_err(|_| ApiError::bad_request("cannot encode that text"))?;
+    let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(240, 240).quiet_zone(true).build();
+    Ok((StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"))], svg).into_response())
 }

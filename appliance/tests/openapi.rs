@@ -119,6 +119,7 @@ async fn openapi_is_3_1_consistent_and_lists_every_route() {
         PATCH /api/v1/printers/{id}
         GET /api/v1/printers/{id}/status
         POST /api/v1/printers/{id}/test
+        GET /api/v1/qr.svg
         GET /api/v1/reports/sales
         GET /api/v1/setup
         POST /api/v1/setup

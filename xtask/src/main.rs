@@ -67,6 +67,10 @@ fn ci() -> Result<()> {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|status| status.success());
+    // The browser tests drive the real binary: build it first. They come before the Rust
+    // tests so that the test runner's summary stays the run's closing line (CI reads it).
+    run_step(&["build", "--package", "comanda-appliance", "--bin", "comanda", "--locked"])?;
+    browser_tests()?;
     if has_nextest {
         // nextest does not run doctests, so they get their own step, first: nextest's summary
         // line must be the run's closing result (CI reads it).
@@ -76,6 +80,48 @@ fn ci() -> Result<()> {
         run_step(&["test", "--workspace", "--locked"])?;
     }
     eprintln!("==> ci: all steps passed");
+    Ok(())
+}
+
+/// `web-ui/tests`: Playwright (core, from npm) driving Debian's Chromium against the binary.
+/// Chromium comes from the system (`.ci/run` installs it); Playwright never downloads one.
+fn browser_tests() -> Result<()> {
+    let root = workspace_root();
+    let tests = root.join("web-ui").join("tests");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        bail!("the browser tests need Chromium at {chromium}: run `.ci/run` (as root) or `apt-get install chromium`");
+    }
+    if !tests.join("node_modules").join("playwright-core").exists() {
+        run_tool("npm", &["ci", "--no-audit", "--no-fund"], &tests)?;
+    }
+    let binary = root.join("target").join("debug").join("comanda");
+    let mut node = Command::new("node");
+    node.args(["--test", "--test-concurrency=1", "."])
+        .current_dir(&tests)
+        .env("COMANDA_BIN", &binary)
+        .env("CHROMIUM", &chromium);
+    run_command("node --test web-ui/tests", node)
+}
+
+fn run_tool(program: &str, args: &[&str], dir: &Path) -> Result<()> {
+    let mut command = Command::new(program);
+    command.args(args).current_dir(dir);
+    run_command(&format!("{program} {}", args.join(" ")), command)
+}
+
+fn run_command(shown: &str, mut command: Command) -> Result<()> {
+    eprintln!("==> {shown}");
+    let started = Instant::now();
+    let status = command.status().with_context(|| format!("could not start `{shown}`"))?;
+    eprintln!(
+        "==> {shown}: {} in {:.1}s",
+        if status.success() { "ok" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
+    );
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
     Ok(())
 }
 
