@@ -95,7 +95,12 @@ fn browser_tests() -> Result<()> {
     if !tests.join("node_modules").join("playwright-core").exists() {
         run_tool("npm", &["ci", "--no-audit", "--no-fund"], &tests)?;
     }
-    let binary = root.join("target").join("debug").join("comanda");
+    // Where cargo put it: CARGO_TARGET_DIR (relative to the workspace) or target/.
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from).map_or_else(
+        || root.join("target"),
+        |dir| if dir.is_absolute() { dir } else { root.join(dir) },
+    );
+    let binary = target.join("debug").join("comanda");
     let mut node = Command::new("node");
     node.args(["--test", "--test-concurrency=1", "."])
         .current_dir(&tests)
