@@ -96,10 +96,9 @@ fn browser_tests() -> Result<()> {
         run_tool("npm", &["ci", "--no-audit", "--no-fund"], &tests)?;
     }
     // Where cargo put it: CARGO_TARGET_DIR (relative to the workspace) or target/.
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from).map_or_else(
-        || root.join("target"),
-        |dir| if dir.is_absolute() { dir } else { root.join(dir) },
-    );
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .map_or_else(|| root.join("target"), |dir| if dir.is_absolute() { dir } else { root.join(dir) });
     let binary = target.join("debug").join("comanda");
     let mut node = Command::new("node");
     node.args(["--test", "--test-concurrency=1", "."])
