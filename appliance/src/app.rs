@@ -89,6 +89,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     prepare_data_dir(config)?;
     let lock = crate::backup::lock_data_dir(config)?;
     let db = config.database_path();
+    refuse_corrupt(config, &db)?;
     let store = {
         let clock = clock.clone();
         let services = migrations();
@@ -151,6 +152,30 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     tokio::spawn(housekeeping(store.clone(), staff.clone(), stopping));
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "comanda is serving");
     Ok(Running { addr, store, staff, site, menu, tables, stop, server, _lock: lock })
+}
+
+/// A damaged database is not served: a till that loses or invents money is worse than one
+/// that asks for its backup. The message says exactly what to run.
+fn refuse_corrupt(config: &Config, db: &std::path::Path) -> anyhow::Result<()> {
+    if !db.exists() {
+        return Ok(());
+    }
+    let problem = match comanda_store::quick_check(db) {
+        Ok(verdict) if verdict == ["ok"] => return Ok(()),
+        Ok(verdict) => verdict.join("; "),
+        Err(e) => e.to_string(),
+    };
+    let latest = std::fs::read_dir(config.data_dir.join("backups"))
+        .ok()
+        .and_then(|dir| dir.filter_map(Result::ok).map(|e| e.path()).max())
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "<your backup file>".into());
+    anyhow::bail!(
+        "the database {} is damaged ({}).\nStop here and restore the last backup:\n  comanda restore {latest} --data-dir {}",
+        db.display(),
+        problem,
+        config.data_dir.display()
+    )
 }
 
 /// The data dir holds the database and the signing key: owner-only.

@@ -36,6 +36,38 @@ pub fn backup(config: &Config, to: &Path) -> anyhow::Result<()> {
     comanda_store::backup_to(&db, to).with_context(|| format!("backup to {} failed", to.display()))
 }
 
+/// The nightly backup: `backups/comanda-YYYYMMDD-HHMMSS.db` in the data dir, keeping the
+/// newest `keep` of them (older nightly files are removed; nothing else is touched).
+pub fn nightly(config: &Config, keep: usize) -> anyhow::Result<std::path::PathBuf> {
+    let dir = config.data_dir.join("backups");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let now = time::OffsetDateTime::now_utc();
+    let name = format!(
+        "comanda-{:04}{:02}{:02}-{:02}{:02}{:02}.db",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let to = dir.join(name);
+    backup(config, &to)?;
+    let mut nightly: Vec<_> = std::fs::read_dir(&dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("comanda-") && n.ends_with(".db"))
+        })
+        .collect();
+    nightly.sort();
+    let excess = nightly.len().saturating_sub(keep.max(1));
+    for old in nightly.into_iter().take(excess) {
+        std::fs::remove_file(&old).with_context(|| format!("cannot remove {}", old.display()))?;
+    }
+    Ok(to)
+}
+
 pub fn restore(config: &Config, from: &Path) -> anyhow::Result<std::path::PathBuf> {
     let verdict = comanda_store::integrity_check(from).with_context(|| format!("cannot read {}", from.display()))?;
     if verdict != ["ok"] {

@@ -54,8 +54,14 @@ enum Command {
     /// Copy the database to FILE while the box runs (consistent, verified).
     Backup {
         /// Where to write the backup (must not exist yet).
-        #[arg(long, value_name = "FILE")]
-        to: PathBuf,
+        #[arg(long, value_name = "FILE", required_unless_present = "nightly", conflicts_with = "nightly")]
+        to: Option<PathBuf>,
+        /// Write a dated backup into the data dir's backups/ folder instead (the nightly timer).
+        #[arg(long)]
+        nightly: bool,
+        /// With --nightly: how many nightly backups to keep.
+        #[arg(long, default_value_t = 14, requires = "nightly")]
+        keep: usize,
     },
     /// Replace the database with a backup (the server must be stopped; the old one is kept aside).
     Restore {
@@ -90,9 +96,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ResetPassword { username, password_stdin } => {
             runtime.block_on(reset_password(config, &username, password_stdin))
         }
-        Command::Backup { to } => {
-            backup::backup(&config, &to)?;
-            console::say(&format!("Backup written to {} and verified.", to.display()));
+        Command::Backup { to, nightly, keep } => {
+            let written = match to {
+                Some(to) if !nightly => {
+                    backup::backup(&config, &to)?;
+                    to
+                }
+                _ => backup::nightly(&config, keep)?,
+            };
+            console::say(&format!("Backup written to {} and verified.", written.display()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { file } => {
@@ -137,7 +149,19 @@ async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<ExitCode>
     if let Some(outcome) = &demo {
         console::demo(outcome);
     }
+    // Under systemd (Type=notify): ready now, and the watchdog pinged at half its interval.
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+    if let Some(interval) = sd_notify::watchdog_enabled() {
+        let every = interval / 2;
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+            }
+        });
+    }
     shutdown_signal().await;
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     tracing::info!("shutting down");
     running.shutdown().await?;
     Ok(ExitCode::SUCCESS)

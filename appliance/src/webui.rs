@@ -40,6 +40,10 @@ pub async fn ui(uri: Uri) -> Response {
     if path.is_empty() {
         return serve("index.html").unwrap_or_else(not_found);
     }
+    // Browsers ask for /favicon.ico on their own; the icon is an SVG.
+    if path == "favicon.ico" {
+        return serve("favicon.svg").unwrap_or_else(not_found);
+    }
     if let Some(found) = serve(path) {
         return found;
     }

@@ -338,3 +338,16 @@ async fn a_backup_taken_while_serving_restores_the_restaurant_as_it_was() {
         .any(|e| e.file_name().to_string_lossy().starts_with("comanda.db.before-restore-"));
     assert!(kept, "the replaced database is kept aside");
 }
+
+#[test]
+fn a_damaged_database_is_refused_with_the_restore_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("dir");
+    // Not a database at all: what a dying SD card might leave behind.
+    std::fs::write(data.join("comanda.db"), vec![0x42; 8192]).expect("write");
+    let out = run_cli(Path::new(BIN), &data, &["serve", "--listen", "127.0.0.1:0"], None);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("damaged") && said.contains("comanda restore"), "{said}");
+}

@@ -4,7 +4,7 @@
 
 const CACHE = "comanda-shell-v1";
 const SHELL = [
-  "/", "/manifest.webmanifest", "/assets/css/base.css",
+  "/", "/manifest.webmanifest", "/favicon.svg", "/assets/css/base.css",
   "/assets/core/api.js", "/assets/core/events.js", "/assets/core/i18n.js", "/assets/core/money.js", "/assets/core/ui.js", "/assets/core/keepalive.js",
   "/assets/i18n/en.json", "/assets/i18n/fr.json",
   "/waiter/", "/waiter/index.html", "/kds/", "/kds/index.html", "/dashboard/", "/dashboard/index.html",

@@ -225,3 +225,11 @@ pub fn backup_to(database: &Path, to: &Path) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// SQLite's fast structural check (`PRAGMA quick_check`), run before a box starts serving.
+pub fn quick_check(path: &Path) -> Result<Vec<String>, StoreError> {
+    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut stmt = conn.prepare("PRAGMA quick_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(StoreError::from)
+}

@@ -1,0 +1,71 @@
+//! What the appliance ships in `systemd/`: the units pass `systemd-analyze verify` (with the
+//! binary they would run), the appliance config file loads, and nightly backups keep the
+//! newest N.
+
+use std::path::Path;
+use std::time::Duration;
+
+use comanda_appliance::{Config, Overrides};
+use comanda_testkit::{BinaryBox, Client, set_up};
+
+const BIN: &str = env!("CARGO_BIN_EXE_comanda");
+
+fn shipped(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("systemd").join(name)
+}
+
+#[test]
+fn the_units_pass_systemd_analyze_verify() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut units = Vec::new();
+    for name in ["comanda.service", "comanda-backup.service", "comanda-backup.timer"] {
+        let text = std::fs::read_to_string(shipped(name)).expect("unit");
+        // Verify checks that ExecStart= exists: point it at the binary under test.
+        let path = dir.path().join(name);
+        std::fs::write(&path, text.replace("/usr/bin/comanda", BIN)).expect("write");
+        units.push(path);
+    }
+    let out = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .args(&units)
+        .output()
+        .expect("systemd-analyze runs");
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let service = std::fs::read_to_string(shipped("comanda.service")).expect("unit");
+    for needed in [
+        "Type=notify",
+        "WatchdogSec=",
+        "StateDirectory=comanda",
+        "ProtectSystem=strict",
+        "NoNewPrivileges=yes",
+        "PrivateTmp=yes",
+        "ProtectHome=yes",
+        "SupplementaryGroups=lp dialout",
+        "CAP_NET_BIND_SERVICE",
+        "Restart=on-failure",
+    ] {
+        assert!(service.contains(needed), "comanda.service lacks {needed}");
+    }
+}
+
+#[test]
+fn the_appliance_config_listens_on_port_80_of_every_interface() {
+    let config = Config::load(Some(&shipped("comanda.toml")), |_| None, Overrides::default()).expect("loads");
+    assert_eq!(config.listen.to_string(), "0.0.0.0:80");
+    assert_eq!(config.data_dir, Path::new("/var/lib/comanda"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nightly_backups_keep_the_newest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let the_box = BinaryBox::spawn(Path::new(BIN), &data);
+    set_up(&Client::new(&the_box.base)).await;
+    for _ in 0..3 {
+        let out = the_box.cli(&["backup", "--nightly", "--keep", "2"], None);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        tokio::time::sleep(Duration::from_millis(1100)).await; // names carry the second
+    }
+    let kept = std::fs::read_dir(data.join("backups")).expect("backups").count();
+    assert_eq!(kept, 2);
+}
