@@ -63,7 +63,7 @@ impl Modify for BearerAuth {
 
 /// The whole HTTP surface: `api` holds the services' routers (relative to `/api/v1`).
 pub fn router(api: OpenApiRouter, store: Store) -> Router {
-    let system = OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz)).with_state(store);
+    let system = OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz)).with_state(store.clone());
     let api = api.routes(routes!(qr_svg));
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api.routes(routes!(openapi_json)))
@@ -71,8 +71,14 @@ pub fn router(api: OpenApiRouter, store: Store) -> Router {
         .split_for_parts();
     let doc_json = Arc::new(doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")));
 
+    let metrics = crate::metrics::Metrics::default();
+    let scrape = Router::new()
+        .route("/metrics", axum::routing::get(crate::metrics::endpoint))
+        .with_state((metrics.clone(), store.clone()));
     router
+        .merge(scrape)
         .layer(Extension(OpenApiJson(doc_json)))
+        .route_layer(middleware::from_fn_with_state(metrics, crate::metrics::count))
         .fallback(crate::webui::ui)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(reject_oversized))

@@ -13,6 +13,7 @@ pub mod console;
 pub mod demo;
 pub mod gateway;
 pub mod hub;
+pub mod metrics;
 pub mod webui;
 
 pub use app::{Running, migrations, start};

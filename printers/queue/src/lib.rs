@@ -177,3 +177,9 @@ fn jobs_for(tx: &mut WriteTx<'_>, event: &StoredEvent) -> Result<(), StoreError>
 
 /// Who the queue's events are from.
 const SYSTEM: Actor = Actor::System;
+
+/// Waiting jobs per active printer, `(printer name, count)` (for `/metrics`).
+pub fn queue_depths(conn: &comanda_store::rusqlite::Connection) -> Result<Vec<(String, i64)>, StoreError> {
+    let printers = sql::printers(conn, false)?;
+    printers.into_iter().map(|p| Ok((p.name, sql::queued_count(conn, p.id)?))).collect()
+}

@@ -157,3 +157,11 @@ fn make_tickets(tx: &mut WriteTx<'_>, event: &StoredEvent) -> Result<(), StoreEr
     }
     Ok(())
 }
+
+/// Tickets by state, `(status, count)` (for `/metrics`).
+pub fn tickets_by_status(conn: &comanda_store::rusqlite::Connection) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT status, COUNT(*) FROM kitchen_tickets GROUP BY status ORDER BY status")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

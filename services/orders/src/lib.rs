@@ -353,3 +353,8 @@ impl Orders {
         Self::close(tx, who.actor(), id)
     }
 }
+
+/// How many orders are open (for `/metrics`).
+pub fn open_count(conn: &comanda_store::rusqlite::Connection) -> Result<i64, comanda_store::StoreError> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM orders_orders WHERE status = 'open'", [], |r| r.get(0))?)
+}
