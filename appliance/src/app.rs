@@ -57,6 +57,8 @@ pub struct Running {
     server: JoinHandle<std::io::Result<()>>,
     /// Held while serving: `comanda restore` refuses to replace the database under us.
     _lock: std::fs::File,
+    /// The LAN announcement, when `mdns` is on.
+    mdns: Option<crate::mdns::Advertiser>,
 }
 
 impl Running {
@@ -68,7 +70,20 @@ impl Running {
             Ok(joined) => joined.context("server task failed")?.context("server failed")?,
             Err(_) => tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway"),
         }
+        if let Some(advertiser) = self.mdns {
+            let _ = tokio::task::spawn_blocking(move || advertiser.withdraw()).await;
+        }
         self.store.shutdown().await;
+        Ok(())
+    }
+
+    /// Announces the box on the LAN over mDNS under the restaurant's name (called once the
+    /// restaurant exists, e.g. after `--demo`; before setup it is announced as "Comanda").
+    pub async fn announce(&mut self) -> anyhow::Result<()> {
+        let settings = self.site.settings().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (name, site_id) =
+            settings.map_or(("Comanda".to_owned(), String::new()), |s| (s.name, s.site_id.to_string()));
+        self.mdns = Some(crate::mdns::advertise(&name, &site_id, self.addr.port())?);
         Ok(())
     }
 
@@ -81,11 +96,6 @@ impl Running {
 /// Opens the data dir and serves on `config.listen` (port 0 picks a free one; see
 /// [`Running::addr`]).
 pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
-    if config.mdns {
-        anyhow::bail!(
-            "mDNS advertising is not part of this build yet; run without --mdns (and without mdns = true) and open the box by its IP"
-        );
-    }
     prepare_data_dir(config)?;
     let lock = crate::backup::lock_data_dir(config)?;
     let db = config.database_path();
@@ -151,7 +161,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     });
     tokio::spawn(housekeeping(store.clone(), staff.clone(), stopping));
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "comanda is serving");
-    Ok(Running { addr, store, staff, site, menu, tables, stop, server, _lock: lock })
+    Ok(Running { addr, store, staff, site, menu, tables, stop, server, _lock: lock, mdns: None })
 }
 
 /// A damaged database is not served: a till that loses or invents money is worse than one

@@ -13,6 +13,7 @@ pub mod console;
 pub mod demo;
 pub mod gateway;
 pub mod hub;
+pub mod mdns;
 pub mod metrics;
 pub mod webui;
 

@@ -38,7 +38,7 @@ enum Command {
         /// Create a demo restaurant with staff on a fresh data dir, and print the logins.
         #[arg(long)]
         demo: bool,
-        /// Advertise the box on the LAN over mDNS (not in this build yet).
+        /// Advertise the box on the LAN over mDNS (`_comanda._tcp`, `comanda.local`).
         #[arg(long)]
         mdns: bool,
     },
@@ -51,6 +51,12 @@ enum Command {
     },
     /// Verify the database: SQLite integrity, migrations, and the event log's hash chain.
     Check,
+    /// List the Comanda boxes announcing themselves on this LAN (mDNS), for installers.
+    Discover {
+        /// How long to listen, in seconds.
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
+    },
     /// Copy the database to FILE while the box runs (consistent, verified).
     Backup {
         /// Where to write the backup (must not exist yet).
@@ -116,6 +122,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Discover { seconds } => {
+            let found = comanda_appliance::mdns::discover(std::time::Duration::from_secs(seconds.clamp(1, 60)))?;
+            if found.is_empty() {
+                console::say("No Comanda box answered on this network.");
+            }
+            for f in found {
+                console::say(&format!("{}  {}  (version {}, site {})", f.name, f.urls.join(" "), f.version, f.site));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Check => {
             let report = check::run(&config.database_path())?;
             for line in report.lines() {
@@ -139,12 +155,15 @@ fn init_logs(config: &Config) {
 }
 
 async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<ExitCode> {
-    let running = comanda_appliance::start(&config, Arc::new(SystemClock)).await?;
+    let mut running = comanda_appliance::start(&config, Arc::new(SystemClock)).await?;
     // "running at" means ready: the demo restaurant, when asked for, exists by then.
     let demo = match demo_requested {
         true => Some(demo::ensure(&running).await.map_err(|e| anyhow::anyhow!("cannot create the demo: {e}"))?),
         false => None,
     };
+    if config.mdns {
+        running.announce().await?;
+    }
     console::serving(running.addr);
     if let Some(outcome) = &demo {
         console::demo(outcome);

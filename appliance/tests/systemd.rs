@@ -53,6 +53,7 @@ fn the_appliance_config_listens_on_port_80_of_every_interface() {
     let config = Config::load(Some(&shipped("comanda.toml")), |_| None, Overrides::default()).expect("loads");
     assert_eq!(config.listen.to_string(), "0.0.0.0:80");
     assert_eq!(config.data_dir, Path::new("/var/lib/comanda"));
+    assert!(config.mdns, "the appliance announces itself on the LAN");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
