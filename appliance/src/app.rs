@@ -57,8 +57,8 @@ pub struct Running {
     server: JoinHandle<std::io::Result<()>>,
     /// Held while serving: `comanda restore` refuses to replace the database under us.
     _lock: std::fs::File,
-    /// The LAN announcement, when `mdns` is on.
-    mdns: Option<crate::mdns::Advertiser>,
+    /// The LAN announcement, when `mdns` is on (replaced once the wizard names the restaurant).
+    mdns: Arc<std::sync::Mutex<Option<crate::mdns::Advertiser>>>,
 }
 
 impl Running {
@@ -70,7 +70,8 @@ impl Running {
             Ok(joined) => joined.context("server task failed")?.context("server failed")?,
             Err(_) => tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway"),
         }
-        if let Some(advertiser) = self.mdns {
+        let advertiser = self.mdns.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(advertiser) = advertiser {
             let _ = tokio::task::spawn_blocking(move || advertiser.withdraw()).await;
         }
         self.store.shutdown().await;
@@ -81,9 +82,19 @@ impl Running {
     /// restaurant exists, e.g. after `--demo`; before setup it is announced as "Comanda").
     pub async fn announce(&mut self) -> anyhow::Result<()> {
         let settings = self.site.settings().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let set_up = settings.is_some();
         let (name, site_id) =
             settings.map_or(("Comanda".to_owned(), String::new()), |s| (s.name, s.site_id.to_string()));
-        self.mdns = Some(crate::mdns::advertise(&name, &site_id, self.addr.port())?);
+        *self.mdns.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(crate::mdns::advertise(&name, &site_id, self.addr.port())?);
+        if !set_up {
+            tokio::spawn(rename_after_setup(
+                self.store.clone(),
+                self.site.clone(),
+                self.mdns.clone(),
+                self.addr.port(),
+            ));
+        }
         Ok(())
     }
 
@@ -161,7 +172,40 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     });
     tokio::spawn(housekeeping(store.clone(), staff.clone(), stopping));
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "comanda is serving");
-    Ok(Running { addr, store, staff, site, menu, tables, stop, server, _lock: lock, mdns: None })
+    Ok(Running { addr, store, staff, site, menu, tables, stop, server, _lock: lock, mdns: Arc::default() })
+}
+
+/// Before setup the box is announced as "Comanda"; once the wizard names the restaurant, the
+/// announcement is replaced by one under that name.
+async fn rename_after_setup(
+    store: Store,
+    site: Site,
+    mdns: Arc<std::sync::Mutex<Option<crate::mdns::Advertiser>>>,
+    port: u16,
+) {
+    let mut committed = store.committed();
+    loop {
+        if committed.changed().await.is_err() {
+            return; // the store is gone
+        }
+        let Ok(Some(settings)) = site.settings().await else { continue };
+        let old = mdns.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        let renamed = tokio::task::spawn_blocking(move || {
+            if let Some(old) = old {
+                old.withdraw();
+            }
+            crate::mdns::advertise(&settings.name, &settings.site_id.to_string(), port)
+        })
+        .await;
+        match renamed {
+            Ok(Ok(advertiser)) => {
+                *mdns.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(advertiser);
+            }
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot announce the restaurant under its name"),
+            Err(e) => tracing::warn!(error = %e, "mDNS task failed"),
+        }
+        return;
+    }
 }
 
 /// A damaged database is not served: a till that loses or invents money is worse than one
