@@ -2,7 +2,7 @@
 //! orderly way back down (stop accepting, finish in-flight requests, close WebSockets, let the
 //! writer commit what it has, stop).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -162,14 +162,22 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let mut until_stop = stopping.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = until_stop.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    let server = if config.tls {
+        let mut names = crate::console::lan_ips(addr);
+        names.extend([IpAddr::from([127, 0, 0, 1]), IpAddr::from(std::net::Ipv6Addr::LOCALHOST)]);
+        let tls = crate::tls::load(&config.data_dir, &names).context("cannot set up HTTPS")?;
+        let app = app.merge(crate::tls::router(tls.ca_pem));
+        tokio::spawn(crate::tls::serve(listener, app, tls.acceptor, stopping.clone()))
+    } else {
+        let mut until_stop = stopping.clone();
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    let _ = until_stop.wait_for(|stop| *stop).await;
+                })
+                .await
+        })
+    };
     tokio::spawn(housekeeping(store.clone(), staff.clone(), stopping));
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "comanda is serving");
     Ok(Running { addr, store, staff, site, menu, tables, stop, server, _lock: lock, mdns: Arc::default() })

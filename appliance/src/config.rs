@@ -24,6 +24,8 @@ pub struct Config {
     /// Seconds a printer may fail before its jobs go to its backup printer.
     /// `COMANDA_PRINT_REROUTE_AFTER_SECS`.
     pub print_reroute_after_secs: u64,
+    /// Serve HTTPS with the box's own certificate authority (see `tls.rs`). `COMANDA_TLS`.
+    pub tls: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -41,6 +43,7 @@ impl Default for Config {
             mdns: false,
             log_format: LogFormat::Text,
             print_reroute_after_secs: 30,
+            tls: false,
         }
     }
 }
@@ -83,6 +86,9 @@ impl Config {
         }
         if let Some(v) = env("COMANDA_MDNS") {
             config.mdns = parse_bool(&v).with_context(|| format!("COMANDA_MDNS={v:?} is not true or false"))?;
+        }
+        if let Some(v) = env("COMANDA_TLS") {
+            config.tls = parse_bool(&v).with_context(|| format!("COMANDA_TLS={v:?} is not true or false"))?;
         }
         if let Some(v) = env("COMANDA_LOG_FORMAT") {
             config.log_format = match v.as_str() {

@@ -2,7 +2,7 @@
 //! (Logs go through `tracing`; this is the one place that writes to stdout on purpose.)
 #![allow(clippy::print_stdout)]
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::demo::{self, DemoOutcome};
 
@@ -10,15 +10,13 @@ pub fn say(line: &str) {
     println!("{line}");
 }
 
-/// The box's addresses as tablets should type them (some Android tablets cannot resolve
-/// `.local`): every non-loopback IPv4 address when listening on all interfaces.
-pub fn urls(addr: SocketAddr) -> Vec<String> {
-    let port = if addr.port() == 80 { String::new() } else { format!(":{}", addr.port()) };
+/// The addresses the box answers on: the listen address itself, or, when listening on all
+/// interfaces, every non-loopback IPv4 address (127.0.0.1 when there is none).
+pub fn lan_ips(addr: SocketAddr) -> Vec<IpAddr> {
     if !addr.ip().is_unspecified() {
-        let host = if addr.ip().is_ipv6() { format!("[{}]", addr.ip()) } else { addr.ip().to_string() };
-        return vec![format!("http://{host}{port}/")];
+        return vec![addr.ip()];
     }
-    let mut ips: Vec<std::net::IpAddr> = if_addrs::get_if_addrs()
+    let mut ips: Vec<IpAddr> = if_addrs::get_if_addrs()
         .unwrap_or_default()
         .into_iter()
         .map(|i| i.ip())
@@ -27,22 +25,45 @@ pub fn urls(addr: SocketAddr) -> Vec<String> {
     ips.sort();
     ips.dedup();
     if ips.is_empty() {
-        return vec![format!("http://127.0.0.1{port}/")];
+        ips.push(IpAddr::from([127, 0, 0, 1]));
     }
-    ips.into_iter().map(|ip| format!("http://{ip}{port}/")).collect()
+    ips
 }
 
-pub fn serving(addr: SocketAddr, mdns: bool) {
-    let urls = urls(addr);
+fn port_suffix(addr: SocketAddr, tls: bool) -> String {
+    match (addr.port(), tls) {
+        (80, false) | (443, true) => String::new(),
+        (port, _) => format!(":{port}"),
+    }
+}
+
+/// The box's addresses as tablets should type them (some Android tablets cannot resolve
+/// `.local`).
+pub fn urls(addr: SocketAddr, tls: bool) -> Vec<String> {
+    let (scheme, port) = (if tls { "https" } else { "http" }, port_suffix(addr, tls));
+    lan_ips(addr)
+        .into_iter()
+        .map(|ip| match ip {
+            IpAddr::V6(ip) => format!("{scheme}://[{ip}]{port}/"),
+            IpAddr::V4(ip) => format!("{scheme}://{ip}{port}/"),
+        })
+        .collect()
+}
+
+pub fn serving(addr: SocketAddr, mdns: bool, tls: bool) {
+    let urls = urls(addr, tls);
     for url in &urls {
         println!("Comanda is running at {url}");
     }
     if mdns {
-        let port = if addr.port() == 80 { String::new() } else { format!(":{}", addr.port()) };
-        println!("  on this network also at http://comanda.local{port}/");
+        let scheme = if tls { "https" } else { "http" };
+        println!("  on this network also at {scheme}://comanda.local{}/", port_suffix(addr, tls));
     }
     if let Some(first) = urls.first() {
         println!("  API docs: {first}api/v1/openapi.json");
+        if tls {
+            println!("  tablets trust the box once they install {first}api/v1/system/ca.pem");
+        }
         // A QR code of the address, for tablets at the console (the setup screen shows one too).
         if addr.ip().is_unspecified()
             && let Ok(code) = qrcode::QrCode::new(first.as_bytes())
@@ -76,16 +97,19 @@ mod tests {
     #[test]
     fn tablets_get_an_address_they_can_type() {
         // (listen address, the URLs shown)
-        let table: [(&str, &[&str]); 3] = [
-            ("127.0.0.1:8080", &["http://127.0.0.1:8080/"]),
-            ("192.168.1.20:80", &["http://192.168.1.20/"]),
-            ("[::1]:8080", &["http://[::1]:8080/"]),
+        // (listen address, HTTPS on, the URLs shown)
+        let table: [(&str, bool, &[&str]); 5] = [
+            ("127.0.0.1:8080", false, &["http://127.0.0.1:8080/"]),
+            ("192.168.1.20:80", false, &["http://192.168.1.20/"]),
+            ("192.168.1.20:443", true, &["https://192.168.1.20/"]),
+            ("192.168.1.20:80", true, &["https://192.168.1.20:80/"]),
+            ("[::1]:8080", false, &["http://[::1]:8080/"]),
         ];
-        for (listen, shown) in table {
-            assert_eq!(urls(listen.parse().expect("addr")), shown, "{listen}");
+        for (listen, tls, shown) in table {
+            assert_eq!(urls(listen.parse().expect("addr"), tls), shown, "{listen}");
         }
         // Every interface: real addresses, never 0.0.0.0 or loopback (unless nothing else).
-        let all = urls("0.0.0.0:80".parse().expect("addr"));
+        let all = urls("0.0.0.0:80".parse().expect("addr"), false);
         assert!(!all.is_empty() && all.iter().all(|u| !u.contains("0.0.0.0")), "{all:?}");
     }
 }

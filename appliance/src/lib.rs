@@ -15,6 +15,7 @@ pub mod gateway;
 pub mod hub;
 pub mod mdns;
 pub mod metrics;
+pub mod tls;
 pub mod webui;
 
 pub use app::{Running, migrations, start};

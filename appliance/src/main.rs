@@ -164,7 +164,7 @@ async fn serve(config: Config, demo_requested: bool) -> anyhow::Result<ExitCode>
     if config.mdns {
         running.announce().await?;
     }
-    console::serving(running.addr, config.mdns);
+    console::serving(running.addr, config.mdns, config.tls);
     if let Some(outcome) = &demo {
         console::demo(outcome);
     }

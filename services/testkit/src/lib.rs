@@ -59,6 +59,7 @@ impl TestBox {
             mdns: false,
             log_format: comanda_appliance::config::LogFormat::Text,
             print_reroute_after_secs: 30,
+            tls: false,
         };
         tweak(&mut config);
         let box_clock: Arc<dyn Clock> = match &clock {
