@@ -2,7 +2,7 @@
 //! stays in the data dir, 0600), and a server certificate for the box's names and addresses
 //! (`comanda.local`, `localhost`, its IPs) signed by it at every start — so a DHCP change is
 //! picked up on restart. Tablets trust the box by installing the CA certificate once, from
-//! `GET /api/v1/system/ca.pem` (the console prints the link at start).
+//! `GET /api/v1/system/ca.pem` (linked from the console at start and the setup page).
 
 use std::fs;
 use std::io::Write;
@@ -16,6 +16,7 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType,
@@ -111,7 +112,8 @@ pub fn router(ca_pem: String) -> Router {
     )
 }
 
-/// Accepts HTTPS connections until `stop`; each connection is served by `app` (HTTP/1 or 2,
+/// Accepts HTTPS connections until `stop`, then lets the open ones finish what they are
+/// doing (the caller bounds how long); each connection is served by `app` (HTTP/1 or 2,
 /// WebSocket upgrades included). A handshake that stalls is dropped after 10 s.
 pub async fn serve(
     listener: TcpListener,
@@ -119,6 +121,7 @@ pub async fn serve(
     acceptor: TlsAcceptor,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
+    let graceful = GracefulShutdown::new();
     loop {
         let (stream, peer): (tokio::net::TcpStream, SocketAddr) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -128,9 +131,9 @@ pub async fn serve(
                     continue;
                 }
             },
-            _ = stop.wait_for(|s| *s) => return Ok(()),
+            _ = stop.wait_for(|s| *s) => break,
         };
-        let (acceptor, app) = (acceptor.clone(), app.clone());
+        let (acceptor, app, watcher) = (acceptor.clone(), app.clone(), graceful.watcher());
         tokio::spawn(async move {
             let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await else {
                 return; // not TLS, or too slow: nothing to answer
@@ -141,9 +144,13 @@ pub async fn serve(
             });
             let service = TowerToHyperService::new(app);
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            if let Err(e) = builder.serve_connection_with_upgrades(TokioIo::new(tls), service).await {
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(tls), service).into_owned();
+            if let Err(e) = watcher.watch(connection).await {
                 tracing::debug!(error = %e, "https connection ended");
             }
         });
     }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }

@@ -426,7 +426,11 @@ function doneStep() {
         h("img.qr", { "data-test": "lan-qr", src: `/api/v1/qr.svg?text=${encodeURIComponent(url)}`, alt: t("setup.done.qr_alt", { url }), width: "220", height: "220" }),
         h("div.lan-text", {},
           h("strong", {}, t("setup.done.scan")),
-          h("p.muted.small", {}, t("setup.done.qr_hint"))))),
+          h("p.muted.small", {}, t("setup.done.qr_hint")),
+          // Over HTTPS a tablet trusts the box only once it has installed the box's CA.
+          location.protocol === "https:"
+            ? h("a.small", { href: "/api/v1/system/ca.pem", download: "comanda-ca.pem", "data-test": "ca-link" }, t("setup.done.install_ca"))
+            : null))),
     h("div.actions.final", {},
       h("a.button.primary.big", { href: "/waiter/", "data-test": "open-waiter", onclick: () => sessionStorage.removeItem(STAGE) }, t("setup.done.open_waiter")),
       h("a.button.big", { href: "/dashboard/", "data-test": "open-dashboard", onclick: () => sessionStorage.removeItem(STAGE) }, t("setup.done.open_dashboard"))),
