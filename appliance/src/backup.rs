@@ -5,9 +5,14 @@
 //! data dir (the server keeps an OS lock on `comanda.lock` while it runs), checks the file
 //! first, keeps the current database aside as `comanda.db.before-restore-<time>`, then puts
 //! the backup in place. The signing key stays: sessions simply continue or log in again.
+//!
+//! `--copy-to DIR` (or `backup_copy_dir`) also puts the backup on a USB stick mounted at DIR.
+//! DIR must be a mount point of its own: an empty mount point with no stick in it would
+//! otherwise quietly fill the box's own disk.
 
 use std::fs::{File, OpenOptions};
-use std::path::Path;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
@@ -53,7 +58,13 @@ pub fn nightly(config: &Config, keep: usize) -> anyhow::Result<std::path::PathBu
     );
     let to = dir.join(name);
     backup(config, &to)?;
-    let mut nightly: Vec<_> = std::fs::read_dir(&dir)?
+    keep_newest(&dir, keep)?;
+    Ok(to)
+}
+
+/// Removes all but the newest `keep` nightly files (`comanda-*.db`) in `dir`.
+fn keep_newest(dir: &Path, keep: usize) -> anyhow::Result<()> {
+    let mut nightly: Vec<_> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
@@ -65,7 +76,36 @@ pub fn nightly(config: &Config, keep: usize) -> anyhow::Result<std::path::PathBu
     for old in nightly.into_iter().take(excess) {
         std::fs::remove_file(&old).with_context(|| format!("cannot remove {}", old.display()))?;
     }
-    Ok(to)
+    Ok(())
+}
+
+/// Copies a finished backup onto the stick mounted at `dir`: written under a temporary name,
+/// synced and checked, then renamed, so a stick pulled out mid-copy never holds a file that
+/// looks whole. `None` when no stick is mounted there (the backup in the data dir stands).
+/// With `keep`, only the newest `keep` nightly files stay on the stick.
+pub fn copy_to(config: &Config, written: &Path, dir: &Path, keep: Option<usize>) -> anyhow::Result<Option<PathBuf>> {
+    let Ok(stick) = std::fs::metadata(dir) else { return Ok(None) };
+    let box_disk = std::fs::metadata(&config.data_dir)?;
+    if !stick.is_dir() || stick.dev() == box_disk.dev() {
+        return Ok(None);
+    }
+    let name = written.file_name().and_then(|n| n.to_str()).context("the backup has no file name")?;
+    let (to, partial) = (dir.join(name), dir.join(format!("{name}.partial")));
+    std::fs::copy(written, &partial).with_context(|| format!("cannot write {}", partial.display()))?;
+    File::open(&partial)?.sync_all()?;
+    let verdict =
+        comanda_store::integrity_check(&partial).with_context(|| format!("cannot read {}", partial.display()))?;
+    if verdict != ["ok"] {
+        let _ = std::fs::remove_file(&partial);
+        bail!("the copy on {} is damaged ({}); is the stick failing?", dir.display(), verdict.join("; "));
+    }
+    std::fs::rename(&partial, &to).with_context(|| format!("cannot name {}", to.display()))?;
+    // Some stick filesystems cannot sync a directory; the file itself is already synced.
+    let _ = File::open(dir).and_then(|d| d.sync_all());
+    if let Some(keep) = keep {
+        keep_newest(dir, keep)?;
+    }
+    Ok(Some(to))
 }
 
 pub fn restore(config: &Config, from: &Path) -> anyhow::Result<std::path::PathBuf> {

@@ -26,6 +26,9 @@ pub struct Config {
     pub print_reroute_after_secs: u64,
     /// Serve HTTPS with the box's own certificate authority (see `tls.rs`). `COMANDA_TLS`.
     pub tls: bool,
+    /// Where a USB stick for backup copies is mounted (`comanda backup` copies there when one
+    /// is). `COMANDA_BACKUP_COPY_DIR`.
+    pub backup_copy_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -44,6 +47,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             print_reroute_after_secs: 30,
             tls: false,
+            backup_copy_dir: None,
         }
     }
 }
@@ -86,6 +90,9 @@ impl Config {
         }
         if let Some(v) = env("COMANDA_MDNS") {
             config.mdns = parse_bool(&v).with_context(|| format!("COMANDA_MDNS={v:?} is not true or false"))?;
+        }
+        if let Some(v) = env("COMANDA_BACKUP_COPY_DIR") {
+            config.backup_copy_dir = Some(PathBuf::from(v));
         }
         if let Some(v) = env("COMANDA_TLS") {
             config.tls = parse_bool(&v).with_context(|| format!("COMANDA_TLS={v:?} is not true or false"))?;

@@ -65,9 +65,13 @@ enum Command {
         /// Write a dated backup into the data dir's backups/ folder instead (the nightly timer).
         #[arg(long)]
         nightly: bool,
-        /// With --nightly: how many nightly backups to keep.
+        /// With --nightly: how many nightly backups to keep (here and on the stick).
         #[arg(long, default_value_t = 14, requires = "nightly")]
         keep: usize,
+        /// Also copy the backup onto the USB stick mounted at DIR (skipped, with a note, when
+        /// none is mounted there). Default: `backup_copy_dir` from the config.
+        #[arg(long, value_name = "DIR")]
+        copy_to: Option<PathBuf>,
     },
     /// Replace the database with a backup (the server must be stopped; the old one is kept aside).
     Restore {
@@ -102,7 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ResetPassword { username, password_stdin } => {
             runtime.block_on(reset_password(config, &username, password_stdin))
         }
-        Command::Backup { to, nightly, keep } => {
+        Command::Backup { to, nightly, keep, copy_to } => {
             let written = match to {
                 Some(to) if !nightly => {
                     backup::backup(&config, &to)?;
@@ -111,6 +115,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 _ => backup::nightly(&config, keep)?,
             };
             console::say(&format!("Backup written to {} and verified.", written.display()));
+            if let Some(stick) = copy_to.or(config.backup_copy_dir.clone()) {
+                match backup::copy_to(&config, &written, &stick, nightly.then_some(keep))? {
+                    Some(copy) => console::say(&format!("Copied to {} and verified.", copy.display())),
+                    None => console::say(&format!("No USB stick mounted at {}: no copy made.", stick.display())),
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { file } => {

@@ -60,6 +60,7 @@ impl TestBox {
             log_format: comanda_appliance::config::LogFormat::Text,
             print_reroute_after_secs: 30,
             tls: false,
+            backup_copy_dir: None,
         };
         tweak(&mut config);
         let box_clock: Arc<dyn Clock> = match &clock {
