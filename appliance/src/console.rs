@@ -96,7 +96,6 @@ mod tests {
 
     #[test]
     fn tablets_get_an_address_they_can_type() {
-        // (listen address, the URLs shown)
         // (listen address, HTTPS on, the URLs shown)
         let table: [(&str, bool, &[&str]); 5] = [
             ("127.0.0.1:8080", false, &["http://127.0.0.1:8080/"]),

@@ -35,10 +35,14 @@ pub struct Tls {
     pub ca_pem: String,
 }
 
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+/// Writes `text` to `path` with `mode` so that a power cut leaves the old file or the new one,
+/// never half of either.
+fn write_durably(path: &Path, text: &str, mode: u32) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(&tmp)?;
     f.write_all(text.as_bytes())?;
     f.sync_all()?;
+    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
@@ -56,11 +60,14 @@ pub fn load(data_dir: &Path, ips: &[IpAddr]) -> anyhow::Result<Tls> {
     let dir = data_dir.join("tls");
     fs::create_dir_all(&dir)?;
     let (ca_pem_path, ca_key_path) = (dir.join("ca.pem"), dir.join("ca.key"));
+    // ca.pem is written last: without it the CA is made anew (a key alone was never shown to
+    // a tablet), with it the pair is complete.
     if !ca_pem_path.exists() {
         let key = KeyPair::generate().context("cannot make the CA key")?;
         let ca = CertifiedIssuer::self_signed(ca_params()?, key).context("cannot make the CA certificate")?;
-        write_private(&ca_key_path, &ca.key().serialize_pem())?;
-        fs::write(&ca_pem_path, ca.pem())?;
+        write_durably(&ca_key_path, &ca.key().serialize_pem(), 0o600)?;
+        write_durably(&ca_pem_path, &ca.pem(), 0o644)?;
+        let _ = fs::File::open(&dir).and_then(|d| d.sync_all());
     }
     let ca_pem = fs::read_to_string(&ca_pem_path)?;
     let ca_key = KeyPair::from_pem(&fs::read_to_string(&ca_key_path)?).context("the CA key is unreadable")?;
