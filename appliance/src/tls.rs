@@ -5,9 +5,7 @@
 //! `GET /api/v1/system/ca.pem` (linked from the console at start and the setup page).
 
 use std::fs;
-use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::ConnectInfo;
+use comanda_store::write_file_durably;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -33,17 +32,6 @@ pub struct Tls {
     pub acceptor: TlsAcceptor,
     /// The CA certificate, for tablets to install.
     pub ca_pem: String,
-}
-
-/// Writes `text` to `path` with `mode` so that a power cut leaves the old file or the new one,
-/// never half of either.
-fn write_durably(path: &Path, text: &str, mode: u32) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(&tmp)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 fn ca_params() -> anyhow::Result<CertificateParams> {
@@ -65,9 +53,8 @@ pub fn load(data_dir: &Path, ips: &[IpAddr]) -> anyhow::Result<Tls> {
     if !ca_pem_path.exists() {
         let key = KeyPair::generate().context("cannot make the CA key")?;
         let ca = CertifiedIssuer::self_signed(ca_params()?, key).context("cannot make the CA certificate")?;
-        write_durably(&ca_key_path, &ca.key().serialize_pem(), 0o600)?;
-        write_durably(&ca_pem_path, &ca.pem(), 0o644)?;
-        let _ = fs::File::open(&dir).and_then(|d| d.sync_all());
+        write_file_durably(&ca_key_path, ca.key().serialize_pem().as_bytes(), 0o600)?;
+        write_file_durably(&ca_pem_path, ca.pem().as_bytes(), 0o644)?;
     }
     let ca_pem = fs::read_to_string(&ca_pem_path)?;
     let ca_key = KeyPair::from_pem(&fs::read_to_string(&ca_key_path)?).context("the CA key is unreadable")?;

@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{self, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::io;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -51,9 +51,8 @@ pub fn load_or_create_key(path: &Path) -> io::Result<Vec<u8>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             let mut key = vec![0u8; KEY_LEN];
             rand::rng().fill_bytes(&mut key);
-            let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-            file.write_all(&key)?;
-            file.sync_all()?;
+            // Never half a key after a power cut: that would stop the box at its next start.
+            comanda_store::write_file_durably(path, &key, 0o600)?;
             Ok(key)
         }
         Err(e) => Err(e),
@@ -343,6 +342,8 @@ mod tests {
     fn signing_key_is_created_once_with_owner_only_permissions() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("jwt.key");
+        // What a power cut during an earlier first start leaves behind changes nothing.
+        fs::write(dir.path().join("jwt.key.tmp"), b"half").expect("write");
         let first = load_or_create_key(&path).expect("created");
         let mode = fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

@@ -17,6 +17,7 @@
 mod chain;
 mod error;
 mod events;
+mod files;
 mod migrate;
 mod subscriber;
 mod timefmt;
@@ -32,6 +33,7 @@ use tokio::sync::watch;
 pub use chain::{ChainBroken, ChainReport, canonical_json};
 pub use error::StoreError;
 pub use events::{EventFilter, IdempotencyRecord, StoredEvent};
+pub use files::write_file_durably;
 pub use migrate::{Migration, MigrationStatus, Migrations};
 pub use rusqlite;
 pub use subscriber::{Subscriber, spawn_projection};
