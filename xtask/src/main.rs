@@ -6,18 +6,24 @@
 #![allow(clippy::print_stdout)]
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
+mod hostile;
+
 const USAGE: &str = "\
 Usage: cargo xtask <command>
 
 Commands:
   ci               run exactly what CI runs: fmt, clippy, tests (stops at the first failure)
+  bench [--quick]  load the release binary like a busy restaurant and far beyond; numbers to
+                   bench/results/, the README's Performance table from them (--quick: ~1 min)
+  faults           the fault drills: 30 kill -9 under load, printers failing under load,
+                   schemathesis and the fuzz targets, each bounded in time
   migrations-lock  record the SHA-256 of new migrations in migrations.lock (never edits old lines)
   help             print this message";
 
@@ -27,7 +33,8 @@ const MIGRATIONS_LOCK: &str = "migrations.lock";
 fn main() -> ExitCode {
     // Report errors ourselves: a backtrace of xtask (RUST_BACKTRACE is often set) would bury
     // the one line that matters, e.g. which CI step failed.
-    match run(std::env::args().nth(1).as_deref()) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(args.first().map(String::as_str), &args[args.len().min(1)..]) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -36,10 +43,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Option<&str>) -> Result<()> {
+fn run(command: Option<&str>, rest: &[String]) -> Result<()> {
     match command {
         None | Some("help" | "-h" | "--help") => println!("{USAGE}"),
         Some("ci") => ci()?,
+        Some("bench") => bench(rest)?,
+        Some("faults") => faults(rest)?,
         Some("migrations-lock") => migrations_lock()?,
         Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
     }
@@ -95,17 +104,46 @@ fn browser_tests() -> Result<()> {
     if !tests.join("node_modules").join("playwright-core").exists() {
         run_tool("npm", &["ci", "--no-audit", "--no-fund"], &tests)?;
     }
-    // Where cargo put it: CARGO_TARGET_DIR (relative to the workspace) or target/.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .map_or_else(|| root.join("target"), |dir| if dir.is_absolute() { dir } else { root.join(dir) });
-    let binary = target.join("debug").join("comanda");
+    let binary = target_dir().join("debug").join("comanda");
     let mut node = Command::new("node");
     node.args(["--test", "--test-concurrency=1", "."])
         .current_dir(&tests)
         .env("COMANDA_BIN", &binary)
         .env("CHROMIUM", &chromium);
     run_command("node --test web-ui/tests", node)
+}
+
+/// Where cargo puts what it builds: CARGO_TARGET_DIR (relative to the workspace) or target/.
+fn target_dir() -> PathBuf {
+    let root = workspace_root();
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map_or_else(|| root.join("target"), |dir| if dir.is_absolute() { dir } else { root.join(dir) })
+}
+
+/// Builds the release binary and the load generator, then hands over to `comanda-bench`.
+fn bench(rest: &[String]) -> Result<()> {
+    let bench = build_release_tools()?;
+    let mut command = Command::new(bench);
+    command.arg("bench").args(rest).current_dir(workspace_root());
+    run_command("comanda-bench bench", command)
+}
+
+/// The fault drills, each bounded in time: kills and printer faults under load, then hostile input.
+fn faults(rest: &[String]) -> Result<()> {
+    let bench = build_release_tools()?;
+    let mut command = Command::new(bench);
+    command.arg("faults").args(rest).current_dir(workspace_root());
+    run_command("comanda-bench faults", command)?;
+    hostile::schemathesis(&target_dir().join("release").join("comanda"), 200)?;
+    hostile::fuzz(60)
+}
+
+/// `comanda` and `comanda-bench` in release mode; returns the path of `comanda-bench`.
+fn build_release_tools() -> Result<PathBuf> {
+    run_step(&["build", "--release", "--locked", "--package", "comanda-appliance", "--bin", "comanda"])?;
+    run_step(&["build", "--release", "--locked", "--package", "comanda-bench"])?;
+    Ok(target_dir().join("release").join("comanda-bench"))
 }
 
 fn run_tool(program: &str, args: &[&str], dir: &Path) -> Result<()> {
