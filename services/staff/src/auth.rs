@@ -13,7 +13,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -233,17 +232,15 @@ impl Auth {
         let _permit = self.hashing_slot().await?;
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.0.dummy_hash.clone());
-        let ok = tokio::task::spawn_blocking(move || {
-            Argon2::default().verify_password(secret.as_bytes(), hash.as_str()).is_ok()
-        })
-        .await
-        .map_err(ApiError::internal)?;
+        let ok = tokio::task::spawn_blocking(move || crate::secret::verify(secret.as_bytes(), &hash).unwrap_or(false))
+            .await
+            .map_err(ApiError::internal)?;
         Ok(known && ok)
     }
 }
 
 pub fn hash_secret(secret: &str) -> Result<String, ApiError> {
-    Argon2::default().hash_password(secret.as_bytes()).map(|h| h.to_string()).map_err(ApiError::internal)
+    crate::secret::hash(secret.as_bytes()).map_err(ApiError::internal)
 }
 
 fn unix_ms(at: OffsetDateTime) -> i64 {

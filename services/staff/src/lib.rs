@@ -8,6 +8,7 @@
 pub mod api;
 mod auth;
 pub mod model;
+mod secret;
 mod sql;
 
 use std::net::IpAddr;
