@@ -125,7 +125,8 @@ fn target_dir() -> PathBuf {
 fn bench(rest: &[String]) -> Result<()> {
     let bench = build_release_tools()?;
     let mut command = Command::new(bench);
-    command.arg("bench").args(rest).current_dir(workspace_root());
+    command.arg("bench").arg("--bin").arg(target_dir().join("release").join("comanda")).args(rest);
+    command.current_dir(workspace_root());
     run_command("comanda-bench bench", command)
 }
 

@@ -8,7 +8,7 @@ use std::future::poll_fn;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Poll;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -57,6 +57,8 @@ struct Shared {
     /// connections to an offline printer fail fast.
     listener: Mutex<Option<TcpListener>>,
     jobs: Mutex<Vec<Vec<u8>>>,
+    /// When the first print byte of each job arrived (same order as `jobs`).
+    first_bytes: Mutex<Vec<Instant>>,
     job_added: Notify,
 }
 
@@ -72,6 +74,7 @@ impl FakePrinter {
             mode,
             listener: Mutex::new(Some(listener)),
             jobs: Mutex::new(Vec::new()),
+            first_bytes: Mutex::new(Vec::new()),
             job_added: Notify::new(),
         });
         let (stop, stopped) = watch::channel(());
@@ -93,6 +96,15 @@ impl FakePrinter {
     /// that only asked for status is not a job.
     pub fn jobs(&self) -> Vec<Vec<u8>> {
         lock(&self.inner.shared.jobs).clone()
+    }
+
+    /// The jobs with the instant their first print byte arrived (status requests do not
+    /// count): what a benchmark measures "bytes at the printer" by.
+    pub fn jobs_timed(&self) -> Vec<(Instant, Vec<u8>)> {
+        let shared = &self.inner.shared;
+        // Recorded under the jobs lock, so the two lists always have the same length here.
+        let jobs = lock(&shared.jobs);
+        lock(&shared.first_bytes).iter().copied().zip(jobs.iter().cloned()).collect()
     }
 
     /// Everything printed: the jobs, concatenated.
@@ -168,8 +180,11 @@ impl Shared {
         listener.unwrap_or_else(|e| panic!("fake printer cannot listen on 127.0.0.1:{} again: {e}", self.port))
     }
 
-    fn record(&self, job: Vec<u8>) {
-        lock(&self.jobs).push(job);
+    fn record(&self, job: Vec<u8>, first_byte: Instant) {
+        let mut jobs = lock(&self.jobs);
+        lock(&self.first_bytes).push(first_byte);
+        jobs.push(job);
+        drop(jobs);
         self.job_added.notify_waiters();
     }
 }
@@ -209,6 +224,7 @@ async fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream, mut stop: 
     // Print data that arrived while out of paper is gone, even if the paper is back by the end.
     let mut discarded = false;
     let mut requests = StatusRequests::default();
+    let mut first_byte = None;
     let mut buf = vec![0u8; 64 * 1024];
     // Each turn reads a chunk, sees a mode change or ends; ends at EOF, error, stop or when
     // the mode says so.
@@ -230,6 +246,9 @@ async fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream, mut stop: 
         };
         let chunk = buf.get(..n).unwrap_or_default();
         let answers: Vec<u8> = requests.feed(chunk).map(|request| answer(now, request)).collect();
+        if requests.print_bytes > 0 && first_byte.is_none() {
+            first_byte = Some(Instant::now());
+        }
         if !answers.is_empty() {
             tokio::select! {
                 _ = stop.changed() => return,
@@ -244,9 +263,12 @@ async fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream, mut stop: 
         discarded |= now == PrinterMode::PaperOut;
     }
     requests.finish();
+    if requests.print_bytes > 0 {
+        first_byte.get_or_insert_with(Instant::now);
+    }
     // Recorded before the connection closes, so a sender that waits for the close finds it.
-    if *mode.borrow() == PrinterMode::Online && !discarded && requests.print_bytes > 0 {
-        shared.record(received);
+    if let Some(first_byte) = first_byte.filter(|_| *mode.borrow() == PrinterMode::Online && !discarded) {
+        shared.record(received, first_byte);
     }
 }
 
