@@ -1,5 +1,5 @@
 //! Small files the box must never find half-written after a power cut (signing keys, the
-//! HTTPS certificate authority).
+//! HTTPS certificate authority), and how much room the disk has left.
 
 use std::fs;
 use std::io::{self, Write};
@@ -27,4 +27,11 @@ pub fn write_file_durably(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()
         let _ = fs::File::open(dir).and_then(|d| d.sync_all());
     }
     Ok(())
+}
+
+/// Bytes an unprivileged process may still write on the filesystem holding `path`; `None`
+/// when that cannot be asked.
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    let stats = rustix::fs::statvfs(path).ok()?;
+    Some(stats.f_bavail.saturating_mul(stats.f_frsize))
 }

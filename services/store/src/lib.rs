@@ -33,7 +33,7 @@ use tokio::sync::watch;
 pub use chain::{ChainBroken, ChainReport, canonical_json};
 pub use error::StoreError;
 pub use events::{EventFilter, IdempotencyRecord, StoredEvent};
-pub use files::write_file_durably;
+pub use files::{free_bytes, write_file_durably};
 pub use migrate::{Migration, MigrationStatus, Migrations};
 pub use rusqlite;
 pub use subscriber::{Subscriber, spawn_projection};
@@ -80,7 +80,8 @@ impl Store {
         }
         let head = chain::head(&conn)?;
         let (committed_tx, committed) = watch::channel(head.seq);
-        let writer = writer::spawn(conn, head, committed_tx, clock.clone())?;
+        let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_owned);
+        let writer = writer::spawn(conn, dir, head, committed_tx, clock.clone())?;
 
         let manager = SqliteConnectionManager::file(path)
             .with_flags(rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)
