@@ -1,5 +1,7 @@
 //! What can go wrong in the store, in terms a caller can act on.
 
+use std::path::Path;
+
 /// `DiskFull` is the box's disk (or the database's size limit) out of room: nothing was
 /// saved, and nothing will be until someone frees space — the HTTP layer answers 507.
 /// `Unavailable` is the disk or the database being out of reach for a while (I/O error,
@@ -24,6 +26,20 @@ pub enum StoreError {
 impl StoreError {
     pub fn is_disk_full(&self) -> bool {
         matches!(self, StoreError::DiskFull(_))
+    }
+
+    /// SQLite says SQLITE_FULL when a write finds no room, but some failures on a full disk
+    /// do not say why: an I/O error because the WAL index (`-shm`) could not grow, or a
+    /// transaction rolled back underneath a request. On a disk with next to no room left
+    /// under `dir` those are disk full too, and the caller should hear so rather than "try
+    /// again" or "the database is damaged".
+    pub fn considering_disk(self, dir: &Path) -> Self {
+        match self {
+            StoreError::Unavailable(cause) if crate::files::nearly_full(dir) => {
+                StoreError::DiskFull(format!("{cause} (the disk has no room left)"))
+            }
+            other => other,
+        }
     }
 }
 

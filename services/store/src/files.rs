@@ -35,3 +35,12 @@ pub fn free_bytes(path: &Path) -> Option<u64> {
     let stats = rustix::fs::statvfs(path).ok()?;
     Some(stats.f_bavail.saturating_mul(stats.f_frsize))
 }
+
+/// Below this much free space an unexplained storage failure is taken for a full disk: one
+/// batch of small requests needs a few pages of WAL, and SQLite's WAL index grows 32 KiB at
+/// a time.
+const NEARLY_FULL: u64 = 1 << 20;
+
+pub(crate) fn nearly_full(dir: &Path) -> bool {
+    free_bytes(dir).is_some_and(|free| free < NEARLY_FULL)
+}

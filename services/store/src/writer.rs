@@ -338,30 +338,17 @@ impl Writer {
         }
     }
 
-    /// Why a batch failed, for its callers. SQLite says SQLITE_FULL when a write finds no
-    /// room, but a transaction rolled back underneath a job, or an I/O error (the WAL index
-    /// could not grow), does not say why: on a disk with next to no room left, that is disk
-    /// full too, and the caller should hear so rather than "try again".
+    /// Why a batch failed, for its callers (`None`: SQLite rolled the transaction back
+    /// underneath a job and the cause went with it).
     fn batch_error(&self, cause: Option<rusqlite::Error>) -> StoreError {
-        match cause.map(StoreError::from) {
-            Some(full @ StoreError::DiskFull(_)) => full,
-            other if self.disk_nearly_full() => {
-                let what = other.map_or_else(|| "the write transaction was rolled back".to_owned(), |e| e.to_string());
-                StoreError::DiskFull(format!("{what} (the disk has no room left)"))
-            }
-            Some(other) => other,
-            None => StoreError::Unavailable("the write was rolled back (storage error); try again".into()),
-        }
-    }
-
-    fn disk_nearly_full(&self) -> bool {
-        crate::files::free_bytes(&self.dir).is_some_and(|free| free < NEARLY_FULL)
+        cause
+            .map_or_else(
+                || StoreError::Unavailable("the write transaction was rolled back (storage error); try again".into()),
+                StoreError::from,
+            )
+            .considering_disk(&self.dir)
     }
 }
-
-/// Below this much free space an unexplained write failure is taken for disk full: one batch
-/// of small requests needs a few pages of WAL, and SQLite's WAL index grows 32 KiB at a time.
-const NEARLY_FULL: u64 = 1 << 20;
 
 /// Answers every job of a batch that never ran with `error`.
 fn refuse(batch: Vec<Job>, error: &StoreError) {
