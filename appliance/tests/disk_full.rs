@@ -317,6 +317,20 @@ async fn starting_on_a_full_disk_says_so_and_damages_nothing() {
     client.pin_login("ana", "1111").await;
     let check = the_box.cli(&["check"], None);
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+
+    // A backup that would fit but leave the box next to no room for orders is refused.
+    let size = |name: &str| std::fs::metadata(data.join(name)).map_or(0, |m| m.len());
+    let database = size("comanda.db") + size("comanda.db-wal");
+    fs.fill("filler", database * 3 / 2);
+    let out = the_box.cli(&["backup", "--to", backup.to_str().expect("utf-8")], None);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("room for orders"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!backup.exists());
+    std::fs::remove_file(fs.path().join("filler")).expect("remove filler");
     let out = the_box.cli(&["backup", "--to", backup.to_str().expect("utf-8")], None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }

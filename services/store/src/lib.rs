@@ -247,6 +247,7 @@ pub fn backup_to(database: &Path, to: &Path) -> Result<(), StoreError> {
         return Err(StoreError::Unavailable(format!("{} already exists; choose a new file", to.display())));
     }
     let target = to.to_str().ok_or_else(|| StoreError::Unavailable("the backup path must be valid UTF-8".into()))?;
+    leave_room_for_orders(database, to)?;
     let copied = rusqlite::Connection::open_with_flags(database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .and_then(|conn| conn.execute("VACUUM INTO ?1", rusqlite::params![target]))
         .map_err(|e| StoreError::from(e).considering_disk(&dir_of(to)));
@@ -260,6 +261,33 @@ pub fn backup_to(database: &Path, to: &Path) -> Result<(), StoreError> {
         return Err(StoreError::Unavailable(format!("the backup failed its integrity check: {}", verdict.join("; "))));
     }
     Ok(())
+}
+
+/// A backup onto the database's own disk must not be what fills it: it goes ahead only if,
+/// after a copy the size of the database, as much room again is left for the evening's
+/// writes. (A backup onto another disk, a USB stick, is limited by that disk only.)
+fn leave_room_for_orders(database: &Path, to: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::MetadataExt;
+    let target_dir = dir_of(to);
+    let (Ok(db), Ok(target)) = (std::fs::metadata(database), std::fs::metadata(&target_dir)) else {
+        return Ok(()); // VACUUM INTO reports what is wrong
+    };
+    if db.dev() != target.dev() {
+        return Ok(());
+    }
+    let wal = std::fs::metadata(
+        dir_of(database).join(format!("{}-wal", database.file_name().and_then(|n| n.to_str()).unwrap_or("comanda.db"))),
+    )
+    .map_or(0, |m| m.len());
+    let needed = (db.len() + wal).saturating_mul(2);
+    match files::free_bytes(&target_dir) {
+        Some(free) if free < needed => Err(StoreError::DiskFull(format!(
+            "not enough room for a backup beside the database: it needs about {} MiB and {} MiB are free, and the box keeps its room for orders",
+            needed.div_ceil(1 << 20),
+            free >> 20
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// SQLite's fast structural check (`PRAGMA quick_check`), run before a box starts serving.
