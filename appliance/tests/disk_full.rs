@@ -25,8 +25,14 @@ impl Tmpfs {
         let out = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
             .arg(dir.path())
-            .output()
-            .ok()?;
+            .output();
+        let out = match out {
+            Ok(out) => out,
+            Err(e) => {
+                eprintln!("SKIPPED disk_full: cannot run mount ({e})");
+                return None;
+            }
+        };
         if !out.status.success() {
             eprintln!("SKIPPED disk_full: cannot mount a tmpfs here ({})", String::from_utf8_lossy(&out.stderr).trim());
             return None;
