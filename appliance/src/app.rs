@@ -225,6 +225,12 @@ fn refuse_corrupt(config: &Config, db: &std::path::Path) -> anyhow::Result<()> {
     let problem = match comanda_store::quick_check(db) {
         Ok(verdict) if verdict == ["ok"] => return Ok(()),
         Ok(verdict) => verdict.join("; "),
+        // Not damage: even reading needs a little room (SQLite's WAL index). Restoring a
+        // backup onto a full disk would make things worse.
+        Err(e) if e.is_disk_full() => anyhow::bail!(
+            "the disk holding {} is full, so the database cannot even be opened ({e}).\nNothing is damaged. Free some space there (old files in backups/ can go onto a USB stick) and start again.",
+            config.data_dir.display()
+        ),
         Err(e) => e.to_string(),
     };
     let latest = std::fs::read_dir(config.data_dir.join("backups"))

@@ -61,6 +61,29 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Any change can meet a full disk: every POST, PUT, PATCH and DELETE documents the 507
+/// `insufficient_storage` that then answers (nothing was saved). Applied to the finished
+/// document, once the services' paths are in it.
+struct DiskFullResponses;
+
+impl Modify for DiskFullResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
+                op.responses.responses.entry("507".into()).or_insert_with(|| {
+                    let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+                    ResponseBuilder::new()
+                        .description("The box's disk is full; nothing was saved (`insufficient_storage`)")
+                        .content("application/json", body)
+                        .build()
+                        .into()
+                });
+            }
+        }
+    }
+}
+
 /// The whole HTTP surface: `api` holds the services' routers (relative to `/api/v1`).
 pub fn router(api: OpenApiRouter, store: Store) -> Router {
     let system = OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz)).with_state(store.clone());
@@ -69,6 +92,8 @@ pub fn router(api: OpenApiRouter, store: Store) -> Router {
         .nest("/api/v1", api.routes(routes!(openapi_json)))
         .merge(system)
         .split_for_parts();
+    let mut doc = doc;
+    DiskFullResponses.modify(&mut doc);
     let doc_json = Arc::new(doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")));
 
     let metrics = crate::metrics::Metrics::default();

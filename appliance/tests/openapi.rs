@@ -36,6 +36,10 @@ async fn openapi_is_3_1_consistent_and_lists_every_route() {
                 op["responses"].as_object().is_some_and(|r| !r.is_empty()),
                 "{method} {path} documents its responses"
             );
+            // Every change can meet a full disk (appliance/tests/disk_full.rs).
+            if ["post", "put", "patch", "delete"].contains(&method.as_str()) {
+                assert!(op["responses"]["507"].is_object(), "{method} {path} documents 507");
+            }
             // Every `{param}` in the template is declared as a path parameter.
             let declared: BTreeSet<&str> = op["parameters"]
                 .as_array()

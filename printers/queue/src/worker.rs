@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use comanda_domain::{Event, PrintJobFailed, PrintJobPrinted, PrinterId};
+use comanda_domain::{Event, PrintJobFailed, PrintJobId, PrintJobPrinted, PrinterId};
 use comanda_printers::encode::encode;
 use comanda_printers::transport::{self, Address, TransportError};
 use comanda_store::StoreError;
@@ -33,9 +33,25 @@ pub(crate) async fn run(printing: Printing, printer_id: PrinterId) {
     }
     let mut failing_since: Option<Instant> = None;
     let mut announced = false;
+    // When the store refuses a write (a full disk), the worker waits before trying again
+    // rather than spinning, and a job that printed but could not be recorded is recorded
+    // before anything else — never sent again by this process.
+    let mut store_pause = STORE_PAUSE_FIRST;
+    let mut unrecorded: Option<Printed> = None;
     loop {
         if *stopping.borrow() {
             return;
+        }
+        if let Some(printed) = unrecorded.take() {
+            match record_printed(&store, printed.clone()).await {
+                Ok(()) => store_pause = STORE_PAUSE_FIRST,
+                Err(e) => {
+                    tracing::error!(printer = %printer_id, error = %e, "printed, but still cannot record it; retrying");
+                    unrecorded = Some(printed);
+                    wait_for_store(&mut stopping, &mut store_pause).await;
+                }
+            }
+            continue;
         }
         let found = store
             .read(move |c| Ok::<_, StoreError>((sql::printer_by_id(c, printer_id)?, sql::head_job(c, printer_id)?)))
@@ -72,8 +88,10 @@ pub(crate) async fn run(printing: Printing, printer_id: PrinterId) {
             store.write(move |tx| sql::mark_sending(tx.conn(), job_id, tx.now())).await.map_err(|e: StoreError| e)
         {
             tracing::warn!(printer = %printer_id, error = %e, "cannot mark a job as sending");
+            wait_for_store(&mut stopping, &mut store_pause).await;
             continue;
         }
+        store_pause = STORE_PAUSE_FIRST;
         let document = if job.reprint { job.document.marked_reprint() } else { job.document.clone() };
         let bytes = encode(&document, &printer.profile());
         let outcome = deliver(&printer.address, &bytes, &printing).await;
@@ -81,20 +99,13 @@ pub(crate) async fn run(printing: Printing, printer_id: PrinterId) {
             Ok(()) => {
                 failing_since = None;
                 announced = false;
-                let (kind, reprint) = (job.kind.clone(), job.reprint);
-                let printed: Result<(), StoreError> = store
-                    .write(move |tx| {
-                        sql::mark_printed(tx.conn(), job_id, tx.now())?;
-                        tx.append(
-                            SYSTEM,
-                            Event::PrintJobPrinted(PrintJobPrinted { job_id, printer_id, kind, reprint }),
-                        )?;
-                        Ok(())
-                    })
-                    .await;
-                if let Err(e) = printed {
-                    // It printed but we could not record it: after a restart it prints again as REPRINT.
+                let printed = Printed { job_id, printer_id, kind: job.kind.clone(), reprint: job.reprint };
+                if let Err(e) = record_printed(&store, printed.clone()).await {
+                    // Until it is recorded the job still reads as `sending`: retried above,
+                    // never sent again (after a restart it would print again as REPRINT).
                     tracing::error!(printer = %printer_id, error = %e, "printed, but could not record it");
+                    unrecorded = Some(printed);
+                    wait_for_store(&mut stopping, &mut store_pause).await;
                 }
             }
             Err(error) => {
@@ -104,7 +115,9 @@ pub(crate) async fn run(printing: Printing, printer_id: PrinterId) {
                 let retry: Result<(), StoreError> =
                     store.write(move |tx| sql::mark_retry(tx.conn(), job_id, next, &message)).await;
                 if let Err(e) = retry {
+                    // The job keeps its old due time: without this pause it would go again at once.
                     tracing::warn!(printer = %printer_id, error = %e, "cannot record a failed attempt");
+                    wait_for_store(&mut stopping, &mut store_pause).await;
                 }
                 tracing::warn!(printer = %printer.name, %error, attempts = job.attempts + 1, "print job failed; will retry");
                 if since.elapsed() >= printing.config.reroute_after {
@@ -121,6 +134,39 @@ pub(crate) async fn run(printing: Printing, printer_id: PrinterId) {
             }
         }
     }
+}
+
+const STORE_PAUSE_FIRST: std::time::Duration = std::time::Duration::from_millis(200);
+const STORE_PAUSE_LAST: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A job that came out of the printer, to be recorded as such.
+#[derive(Clone)]
+struct Printed {
+    job_id: PrintJobId,
+    printer_id: PrinterId,
+    kind: String,
+    reprint: bool,
+}
+
+async fn record_printed(store: &comanda_store::Store, p: Printed) -> Result<(), StoreError> {
+    store
+        .write(move |tx| {
+            sql::mark_printed(tx.conn(), p.job_id, tx.now())?;
+            let event =
+                PrintJobPrinted { job_id: p.job_id, printer_id: p.printer_id, kind: p.kind, reprint: p.reprint };
+            tx.append(SYSTEM, Event::PrintJobPrinted(event))?;
+            Ok(())
+        })
+        .await
+}
+
+/// Waits `pause` (or until shutdown) after the store refused a write, then doubles it.
+async fn wait_for_store(stopping: &mut tokio::sync::watch::Receiver<bool>, pause: &mut std::time::Duration) {
+    tokio::select! {
+        _ = tokio::time::sleep(*pause) => {}
+        _ = stopping.changed() => {}
+    }
+    *pause = (*pause * 2).min(STORE_PAUSE_LAST);
 }
 
 /// Checks the printer can print (where it can tell), then sends.

@@ -26,7 +26,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `bad_request`, `unauthenticated`, `forbidden`, `not_found`,
     /// `conflict`, `idempotency_conflict`, `payload_too_large`, `unsupported_media_type`,
-    /// `validation_failed`, `rate_limited`, `unavailable`, `internal`.
+    /// `validation_failed`, `rate_limited`, `unavailable`, `insufficient_storage`, `internal`.
     pub code: String,
     /// What happened and what to do next, for a person.
     pub message: String,
@@ -92,6 +92,16 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
 
+    /// The box's disk is full: nothing was saved. Unlike 503 this does not pass by itself, so
+    /// the message says what a person has to do.
+    pub fn insufficient_storage() -> Self {
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "insufficient_storage",
+            "the box's disk is full, so nothing was saved; free some space on the box, then try again",
+        )
+    }
+
     /// A bug or an unexpected failure: logged with its cause, sent without it.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
@@ -115,6 +125,7 @@ impl ApiError {
             StatusCode::UNPROCESSABLE_ENTITY => ("validation_failed", "the request did not pass validation"),
             StatusCode::TOO_MANY_REQUESTS => ("rate_limited", "too many requests; slow down"),
             StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "the box cannot do this right now; try again"),
+            StatusCode::INSUFFICIENT_STORAGE => ("insufficient_storage", "the box's disk is full; nothing was saved"),
             StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
             s if s.is_client_error() => ("bad_request", "the request was refused"),
             _ => ("internal", "something went wrong on the box; it has been logged"),
@@ -157,6 +168,10 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
+            StoreError::DiskFull(cause) => {
+                tracing::warn!(%cause, "disk full: a write was refused");
+                ApiError::insufficient_storage()
+            }
             StoreError::Unavailable(cause) => {
                 tracing::warn!(%cause, "storage unavailable");
                 ApiError::unavailable("the box cannot save right now (storage unavailable); try again shortly")

@@ -1,5 +1,5 @@
 //! Small files the box must never find half-written after a power cut (signing keys, the
-//! HTTPS certificate authority).
+//! HTTPS certificate authority), and how much room the disk has left.
 
 use std::fs;
 use std::io::{self, Write};
@@ -27,4 +27,20 @@ pub fn write_file_durably(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()
         let _ = fs::File::open(dir).and_then(|d| d.sync_all());
     }
     Ok(())
+}
+
+/// Bytes an unprivileged process may still write on the filesystem holding `path`; `None`
+/// when that cannot be asked.
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    let stats = rustix::fs::statvfs(path).ok()?;
+    Some(stats.f_bavail.saturating_mul(stats.f_frsize))
+}
+
+/// Below this much free space an unexplained storage failure is taken for a full disk: one
+/// batch of small requests needs a few pages of WAL, and SQLite's WAL index grows 32 KiB at
+/// a time.
+const NEARLY_FULL: u64 = 1 << 20;
+
+pub(crate) fn nearly_full(dir: &Path) -> bool {
+    free_bytes(dir).is_some_and(|free| free < NEARLY_FULL)
 }

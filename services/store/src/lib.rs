@@ -33,7 +33,7 @@ use tokio::sync::watch;
 pub use chain::{ChainBroken, ChainReport, canonical_json};
 pub use error::StoreError;
 pub use events::{EventFilter, IdempotencyRecord, StoredEvent};
-pub use files::write_file_durably;
+pub use files::{free_bytes, write_file_durably};
 pub use migrate::{Migration, MigrationStatus, Migrations};
 pub use rusqlite;
 pub use subscriber::{Subscriber, spawn_projection};
@@ -72,6 +72,10 @@ impl Store {
     /// Opens (creating if needed) the database at `path`, applies the store's migrations and
     /// then each service's, and starts the writer thread.
     pub fn open(path: &Path, clock: Arc<dyn Clock>, services: &[&Migrations]) -> Result<Self, StoreError> {
+        Self::open_inner(path, clock, services).map_err(|e| e.considering_disk(&dir_of(path)))
+    }
+
+    fn open_inner(path: &Path, clock: Arc<dyn Clock>, services: &[&Migrations]) -> Result<Self, StoreError> {
         let mut conn = rusqlite::Connection::open(path)?;
         configure_writer(&conn)?;
         migrate::apply(&mut conn, &MIGRATIONS, clock.as_ref())?;
@@ -80,7 +84,7 @@ impl Store {
         }
         let head = chain::head(&conn)?;
         let (committed_tx, committed) = watch::channel(head.seq);
-        let writer = writer::spawn(conn, head, committed_tx, clock.clone())?;
+        let writer = writer::spawn(conn, dir_of(path), head, committed_tx, clock.clone())?;
 
         let manager = SqliteConnectionManager::file(path)
             .with_flags(rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)
@@ -170,6 +174,14 @@ impl Store {
     }
 }
 
+/// The directory holding the database (and its WAL): where free space matters.
+fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// WAL for readers-during-writes; `synchronous=FULL` so a commit survives a power cut
 /// (BRIEF §2: "every accepted write is durable before the 2xx").
 fn configure_writer(conn: &rusqlite::Connection) -> Result<(), StoreError> {
@@ -188,38 +200,61 @@ fn configure_writer(conn: &rusqlite::Connection) -> Result<(), StoreError> {
 
 /// Database facts for `comanda check` and `/readyz`.
 pub fn integrity_check(path: &Path) -> Result<Vec<String>, StoreError> {
-    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(StoreError::from)
+    read_pragma(path, "PRAGMA integrity_check")
+}
+
+/// Runs a checking pragma on a read-only connection. Even a reader needs the WAL index
+/// (`-shm`) beside the database, and on a full disk it cannot be made: that is disk full,
+/// not damage.
+fn read_pragma(path: &Path, pragma: &str) -> Result<Vec<String>, StoreError> {
+    let rows = || -> Result<Vec<String>, StoreError> {
+        let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let mut stmt = conn.prepare(pragma)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(StoreError::from)
+    };
+    rows().map_err(|e| e.considering_disk(&dir_of(path)))
 }
 
 /// Migration status of every known service, read without applying anything.
 pub fn migration_status(path: &Path, services: &[&Migrations]) -> Result<Vec<MigrationStatus>, StoreError> {
-    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let mut all = vec![migrate::status(&conn, &MIGRATIONS)?];
-    for m in services {
-        all.push(migrate::status(&conn, m)?);
-    }
-    Ok(all)
+    let status = || -> Result<Vec<MigrationStatus>, StoreError> {
+        let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let mut all = vec![migrate::status(&conn, &MIGRATIONS)?];
+        for m in services {
+            all.push(migrate::status(&conn, m)?);
+        }
+        Ok(all)
+    };
+    status().map_err(|e| e.considering_disk(&dir_of(path)))
 }
 
 /// Chain verification on a path, for the CLI (works while a server runs: WAL readers).
 pub fn verify_chain_at(path: &Path) -> Result<Result<ChainReport, ChainBroken>, StoreError> {
-    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    chain::verify(&conn)
+    let verify = || {
+        let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        chain::verify(&conn)
+    };
+    verify().map_err(|e| e.considering_disk(&dir_of(path)))
 }
 
 /// An online, consistent copy of the database at `to` (SQLite's `VACUUM INTO` on a read
 /// connection: safe while the server writes), verified with `PRAGMA integrity_check`.
-/// Refuses to overwrite an existing file.
+/// Refuses to overwrite an existing file. A copy that fails (a full disk, most often) is
+/// removed, so a half-written file never sits among the backups looking like one.
 pub fn backup_to(database: &Path, to: &Path) -> Result<(), StoreError> {
     if to.exists() {
         return Err(StoreError::Unavailable(format!("{} already exists; choose a new file", to.display())));
     }
-    let conn = rusqlite::Connection::open_with_flags(database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let target = to.to_str().ok_or_else(|| StoreError::Unavailable("the backup path must be valid UTF-8".into()))?;
-    conn.execute("VACUUM INTO ?1", rusqlite::params![target])?;
+    leave_room_for_orders(database, to)?;
+    let copied = rusqlite::Connection::open_with_flags(database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|conn| conn.execute("VACUUM INTO ?1", rusqlite::params![target]))
+        .map_err(|e| StoreError::from(e).considering_disk(&dir_of(to)));
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(to);
+        return Err(e);
+    }
     let verdict = integrity_check(to)?;
     if verdict != ["ok"] {
         let _ = std::fs::remove_file(to);
@@ -228,10 +263,34 @@ pub fn backup_to(database: &Path, to: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A backup onto the database's own disk must not be what fills it: it goes ahead only if,
+/// after a copy the size of the database, as much room again is left for the evening's
+/// writes. (A backup onto another disk, a USB stick, is limited by that disk only.)
+fn leave_room_for_orders(database: &Path, to: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::MetadataExt;
+    let target_dir = dir_of(to);
+    let (Ok(db), Ok(target)) = (std::fs::metadata(database), std::fs::metadata(&target_dir)) else {
+        return Ok(()); // VACUUM INTO reports what is wrong
+    };
+    if db.dev() != target.dev() {
+        return Ok(());
+    }
+    let wal = std::fs::metadata(
+        dir_of(database).join(format!("{}-wal", database.file_name().and_then(|n| n.to_str()).unwrap_or("comanda.db"))),
+    )
+    .map_or(0, |m| m.len());
+    let needed = (db.len() + wal).saturating_mul(2);
+    match files::free_bytes(&target_dir) {
+        Some(free) if free < needed => Err(StoreError::DiskFull(format!(
+            "not enough room for a backup beside the database: it needs about {} MiB and {} MiB are free, and the box keeps its room for orders",
+            needed.div_ceil(1 << 20),
+            free >> 20
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// SQLite's fast structural check (`PRAGMA quick_check`), run before a box starts serving.
 pub fn quick_check(path: &Path) -> Result<Vec<String>, StoreError> {
-    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let mut stmt = conn.prepare("PRAGMA quick_check")?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(StoreError::from)
+    read_pragma(path, "PRAGMA quick_check")
 }

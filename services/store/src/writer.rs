@@ -6,6 +6,7 @@
 //! so under load many requests share one fsync; alone, a request waits for exactly one.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
@@ -108,7 +109,9 @@ struct Completion {
     finish: Box<dyn FnOnce(Option<StoreError>) + Send>,
 }
 
-type Job = Box<dyn FnOnce(&mut WriteTx<'_>) -> Completion + Send>;
+/// A queued request. Given the transaction it runs the caller's closure; given `None` (the
+/// batch failed before its turn) it only answers, with the batch's error.
+type Job = Box<dyn FnOnce(Option<&mut WriteTx<'_>>) -> Completion + Send>;
 
 enum Msg {
     Job(Job),
@@ -128,22 +131,24 @@ impl WriterHandle {
         E: From<StoreError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel::<Result<T, E>>();
-        let job: Job = Box::new(move |tx: &mut WriteTx<'_>| {
-            let result = f(tx);
+        let job: Job = Box::new(move |tx: Option<&mut WriteTx<'_>>| {
+            let result = tx.map(f);
             Completion {
-                ok: result.is_ok(),
-                finish: Box::new(move |commit_error| {
-                    let out = match (result, commit_error) {
-                        (Ok(value), None) => Ok(value),
-                        (Ok(_), Some(e)) => Err(E::from(e)),
-                        (Err(e), _) => Err(e),
+                ok: matches!(result, Some(Ok(_))),
+                finish: Box::new(move |batch_error| {
+                    let out = match (result, batch_error) {
+                        (Some(Ok(value)), None) => Ok(value),
+                        // The request's own refusal stands even if its batch failed too.
+                        (Some(Err(e)), _) => Err(e),
+                        (_, Some(e)) => Err(E::from(e)),
+                        (None, None) => Err(E::from(StoreError::Unavailable("the write was not run".into()))),
                     };
                     let _ = reply.send(out);
                 }),
             }
         });
         self.queue.send(Msg::Job(job)).map_err(|_| E::from(StoreError::Closed))?;
-        // The writer drops a job it could not run (no transaction could begin, or it panicked).
+        // The writer drops a job only when it panicked.
         answer
             .await
             .unwrap_or_else(|_| Err(E::from(StoreError::Unavailable("the write could not be completed".into()))))
@@ -163,6 +168,7 @@ impl WriterHandle {
 
 pub(crate) fn spawn(
     conn: Connection,
+    dir: PathBuf,
     head: ChainHead,
     committed: watch::Sender<u64>,
     clock: Arc<dyn Clock>,
@@ -170,13 +176,15 @@ pub(crate) fn spawn(
     let (queue, jobs) = mpsc::unbounded_channel();
     let thread = std::thread::Builder::new()
         .name("store-writer".into())
-        .spawn(move || Writer { conn, head, committed, clock, jobs }.run())
+        .spawn(move || Writer { conn, dir, head, committed, clock, jobs }.run())
         .map_err(|e| StoreError::Internal(format!("cannot start writer thread: {e}")))?;
     Ok(WriterHandle { queue, thread: Mutex::new(Some(thread)) })
 }
 
 struct Writer {
     conn: Connection,
+    /// The database's directory, whose free space tells a full disk from other failures.
+    dir: PathBuf,
     head: ChainHead,
     committed: watch::Sender<u64>,
     clock: Arc<dyn Clock>,
@@ -219,8 +227,15 @@ impl Writer {
             }
         }
         // Fold the WAL back into the database file: a clean stop leaves one file to back up.
+        // On a full disk this fails; the WAL then stays beside the database and the next
+        // start reads it: nothing is lost.
         if let Err(e) = self.conn.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);") {
-            tracing::warn!(error = %e, "optimize and checkpoint on shutdown failed");
+            let error = self.batch_error(Some(e));
+            if error.is_disk_full() {
+                tracing::warn!(%error, "disk full: the WAL could not be folded into the database on shutdown; it is kept");
+            } else {
+                tracing::warn!(%error, "optimize and checkpoint on shutdown failed");
+            }
         }
         for ack in acks {
             let _ = ack.send(());
@@ -236,17 +251,20 @@ impl Writer {
 
     fn run_batch(&mut self, batch: Vec<Job>) {
         if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
-            tracing::error!(error = %e, jobs = batch.len(), "cannot begin a write transaction");
-            return; // dropping the jobs answers their callers with Unavailable
+            let error = self.batch_error(Some(e));
+            tracing::error!(%error, jobs = batch.len(), "cannot begin a write transaction");
+            refuse(batch, &error);
+            return;
         }
         // Another process (the `comanda reset-password` CLI) may have appended since our last
         // batch. Under the write lock the head cannot move, so re-reading it here keeps the
         // chain and seq right for both; it is one index lookup.
         match chain::head(&self.conn) {
             Ok(h) => self.head = h,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read the log head");
+            Err(error) => {
+                tracing::error!(%error, "cannot read the log head");
                 let _ = self.conn.execute_batch("ROLLBACK");
+                refuse(batch, &error);
                 return;
             }
         }
@@ -256,28 +274,29 @@ impl Writer {
         // memory). From then on a SAVEPOINT would quietly start a new transaction that commits
         // on its own, with a stale chain head. So after each job we check the transaction is
         // still open, and once it is not, no further job runs and the batch fails as a whole.
-        let mut broken = false;
+        let mut failure: Option<StoreError> = None;
         for job in batch {
-            if broken {
-                continue; // dropping the job answers its caller with Unavailable
+            if failure.is_some() {
+                completions.push(job(None)); // answered with the batch's error below
+                continue;
             }
             if let Err(e) = self.conn.execute_batch("SAVEPOINT job") {
-                tracing::error!(error = %e, "cannot open a savepoint");
-                broken = true;
+                failure = Some(self.batch_error(Some(e)));
+                completions.push(job(None));
                 continue;
             }
             let mut tx = WriteTx { conn: &self.conn, head, clock: self.clock.as_ref() };
-            let outcome = catch_unwind(AssertUnwindSafe(|| job(&mut tx)));
+            let outcome = catch_unwind(AssertUnwindSafe(|| job(Some(&mut tx))));
             let tx_head = tx.head;
             let keep = matches!(&outcome, Ok(c) if c.ok);
             let end = if keep { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
-            if let Err(e) = self.conn.execute_batch(end) {
-                tracing::error!(error = %e, "cannot close a savepoint");
-                broken = true;
-            }
+            let closed = self.conn.execute_batch(end);
             if self.conn.is_autocommit() {
-                tracing::error!("the write transaction was rolled back underneath the batch");
-                broken = true;
+                // The savepoint's error ("no such savepoint") says nothing; the cause came
+                // before it, inside the job.
+                failure = Some(self.batch_error(None));
+            } else if let Err(e) = closed {
+                failure = Some(self.batch_error(Some(e)));
             }
             if keep {
                 head = tx_head;
@@ -287,18 +306,11 @@ impl Writer {
                 Err(_) => tracing::error!("a write job panicked; its changes were rolled back"),
             }
         }
-        if broken {
-            if !self.conn.is_autocommit() {
-                let _ = self.conn.execute_batch("ROLLBACK");
-            }
-            self.reload_head();
-            let error = StoreError::Unavailable("the write was rolled back (storage error); try again".into());
-            for c in completions {
-                (c.finish)(Some(error.clone()));
-            }
-            return;
-        }
-        match self.conn.execute_batch("COMMIT") {
+        let failure = match failure {
+            Some(error) => Err(error),
+            None => self.conn.execute_batch("COMMIT").map_err(|e| self.batch_error(Some(e))),
+        };
+        match failure {
             Ok(()) => {
                 let advanced = head.seq > *self.committed.borrow();
                 self.head = head;
@@ -309,9 +321,12 @@ impl Writer {
                     (c.finish)(None);
                 }
             }
-            Err(e) => {
-                let error = StoreError::from(e);
-                tracing::error!(error = %error, "commit failed; the whole batch is rolled back");
+            Err(error) => {
+                if error.is_disk_full() {
+                    tracing::error!(%error, jobs = completions.len(), "disk full: the batch was rolled back, nothing of it is saved; free space on the box");
+                } else {
+                    tracing::error!(%error, jobs = completions.len(), "the batch was rolled back, nothing of it is saved");
+                }
                 if !self.conn.is_autocommit() {
                     let _ = self.conn.execute_batch("ROLLBACK");
                 }
@@ -321,5 +336,23 @@ impl Writer {
                 }
             }
         }
+    }
+
+    /// Why a batch failed, for its callers (`None`: SQLite rolled the transaction back
+    /// underneath a job and the cause went with it).
+    fn batch_error(&self, cause: Option<rusqlite::Error>) -> StoreError {
+        cause
+            .map_or_else(
+                || StoreError::Unavailable("the write transaction was rolled back (storage error); try again".into()),
+                StoreError::from,
+            )
+            .considering_disk(&self.dir)
+    }
+}
+
+/// Answers every job of a batch that never ran with `error`.
+fn refuse(batch: Vec<Job>, error: &StoreError) {
+    for job in batch {
+        (job(None).finish)(Some(error.clone()));
     }
 }

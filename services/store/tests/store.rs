@@ -303,3 +303,50 @@ async fn events_can_be_found_by_type_and_actor_newest_first() {
     let page = comanda_store::EventFilter { before_seq: Some(3), limit: 1, ..Default::default() };
     assert_eq!(store.events_matching(page).await.expect("read")[0].seq, 2);
 }
+
+/// SQLITE_FULL, here from `max_page_count` (the same code a full disk gives): the request is
+/// refused with `DiskFull`, nothing of it stays, and the writer carries on — once there is
+/// room again the same request goes through and the chain has no gap.
+#[tokio::test]
+async fn a_full_database_refuses_with_disk_full_and_the_writer_carries_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let limit = |pages: Option<i64>| {
+        move |tx: &mut comanda_store::WriteTx<'_>| {
+            let current: i64 = tx.conn().query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            let set = pages.unwrap_or(current);
+            tx.conn().query_row(&format!("PRAGMA max_page_count = {set}"), [], |r| r.get::<_, i64>(0))?;
+            Ok::<_, StoreError>(())
+        }
+    };
+    let big = |tx: &mut comanda_store::WriteTx<'_>| {
+        tx.conn().execute_batch("CREATE TABLE IF NOT EXISTS ballast (b BLOB)")?;
+        for _ in 0..50 {
+            tx.append(Actor::System, clocked_in())?;
+            tx.conn().execute("INSERT INTO ballast VALUES (zeroblob(65536))", [])?;
+        }
+        Ok::<_, StoreError>(store_last_seq(tx))
+    };
+    store.write(|tx| tx.append(Actor::System, clocked_in()).map(|_| ())).await.expect("first");
+    store.write(limit(None)).await.expect("no more pages");
+    let refused = store.write(big).await;
+    assert!(matches!(refused, Err(StoreError::DiskFull(_))), "{refused:?}");
+    assert_eq!(store.last_seq(), 1, "nothing of the refused request committed");
+
+    store.write(limit(Some(1_000_000))).await.expect("room again");
+    let seq = store.write(big).await.expect("the same request fits now");
+    assert_eq!(seq, 51, "no gap: the refused request's seqs were reused");
+    let report = store.verify_chain().await.expect("reads").expect("chain intact");
+    assert_eq!(report.last_seq, 51);
+}
+
+fn store_last_seq(tx: &mut comanda_store::WriteTx<'_>) -> u64 {
+    tx.conn().query_row("SELECT MAX(seq) FROM events", [], |r| r.get::<_, i64>(0)).map_or(0, |s| s as u64)
+}
+
+#[test]
+fn enospc_is_disk_full() {
+    let e = StoreError::from(std::io::Error::from(std::io::ErrorKind::StorageFull));
+    assert!(e.is_disk_full(), "{e}");
+    assert!(!StoreError::from(std::io::Error::from(std::io::ErrorKind::PermissionDenied)).is_disk_full());
+}
