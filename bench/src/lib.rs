@@ -2,6 +2,7 @@
 //! Everything here talks to 127.0.0.1 only, and every loop is bounded in count and in time.
 
 pub mod api;
+pub mod faults;
 pub mod load;
 pub mod procstat;
 pub mod raw;

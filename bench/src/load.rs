@@ -36,6 +36,8 @@ pub struct Plan {
 #[derive(Clone, Debug)]
 pub struct Sent {
     pub order_id: String,
+    /// The table's name, as printed on the ticket.
+    pub table: String,
     pub number: u32,
     pub course: u32,
     pub at: Instant,
@@ -143,6 +145,7 @@ pub async fn run(base: &str, restaurant: &Restaurant, plan: &Plan) -> Result<Out
                 tokio::time::sleep_until(due.into()).await;
                 let mut order = OrderRun {
                     api: &api,
+                    table_name: format!("T{}", i + 1),
                     key: format!("bench-{k}"),
                     think: plan.think_ms,
                     requests: 0,
@@ -190,6 +193,7 @@ pub async fn run(base: &str, restaurant: &Restaurant, plan: &Plan) -> Result<Out
 /// One order from seating to payment.
 struct OrderRun<'a> {
     api: &'a Api,
+    table_name: String,
     key: String,
     think: (u64, u64),
     requests: usize,
@@ -214,7 +218,14 @@ impl OrderRun<'_> {
                 200,
             )
             .await?;
-            self.sends.push(Sent { order_id: order_id.clone(), number, course, at, answered: Instant::now() });
+            self.sends.push(Sent {
+                order_id: order_id.clone(),
+                table: self.table_name.clone(),
+                number,
+                course,
+                at,
+                answered: Instant::now(),
+            });
         }
         self.think().await;
         let bill = self.write(&format!("/api/v1/orders/{order_id}/bill"), json!({}), "bill", 201).await?;

@@ -21,6 +21,7 @@ use comanda_testkit::{BinaryBox, FakePrinter};
 use serde_json::{Value, json};
 
 const USAGE: &str = "usage: comanda-bench bench [--quick] --bin PATH [--out DIR] [--rate ORDERS_PER_S]
+       comanda-bench faults --bin PATH [--kills N] [--out DIR]
        comanda-bench readme
        comanda-bench year DATA_DIR ORDERS   (a year of trade into a fresh data dir)";
 
@@ -37,6 +38,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("bench") => runtime.block_on(bench(parse(&args[1..])?)),
         Some("readme") => readme(),
+        Some("faults") => runtime.block_on(faults(&args[1..])),
         Some("year") => {
             let (Some(dir), Some(orders)) = (args.get(1), args.get(2)) else { bail!("{USAGE}") };
             let generated = runtime.block_on(year::generate(Path::new(dir), orders.parse()?, 64))?;
@@ -260,6 +262,46 @@ async fn bench(options: Options) -> Result<()> {
     println!("{}", report::markdown(name, &result));
     if outcome.failures > 0 || missing > 0 || doubled > 0 || printed_twice > 0 || !checked {
         bail!("the load run lost or doubled something: see {name}.json");
+    }
+    Ok(())
+}
+
+/// The kill -9 drill (the printer and hostile-input drills are run by xtask).
+async fn faults(args: &[String]) -> Result<()> {
+    let (mut bin, mut kills, mut out) = (PathBuf::from("target/release/comanda"), 30, PathBuf::from("bench/results"));
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().with_context(|| format!("{arg} needs a value\n{USAGE}"));
+        match arg.as_str() {
+            "--bin" => bin = PathBuf::from(value()?),
+            "--kills" => kills = value()?.parse().context("--kills: a number")?,
+            "--out" => out = PathBuf::from(value()?),
+            other => bail!("unknown option {other}\n{USAGE}"),
+        }
+    }
+    let started = Instant::now();
+    let report = comanda_bench::faults::kill_loop(&bin, kills, 20).await?;
+    let result = json!({
+        "when": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?,
+        "machine": machine(),
+        "kill_9": {
+            "kills": report.kills, "tablets": 20, "requests_acknowledged": report.acknowledged, "orders": report.orders,
+            "kitchen_tickets": report.tickets, "reprints": report.reprints,
+            "lost": report.lost, "duplicates": report.doubled, "problems": report.problems,
+            "seconds": round(started.elapsed().as_secs_f64()),
+        },
+    });
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("faults.json"), serde_json::to_string_pretty(&result)? + "\n")?;
+    println!(
+        "kill -9 drill: {} kills, {} requests acknowledged ({} orders, {} kitchen tickets, {} REPRINT copies): {} lost, {} duplicates",
+        report.kills, report.acknowledged, report.orders, report.tickets, report.reprints, report.lost, report.doubled
+    );
+    for problem in &report.problems {
+        println!("  {problem}");
+    }
+    if report.lost > 0 || report.doubled > 0 || !report.problems.is_empty() {
+        bail!("the kill -9 drill found problems (see {}/faults.json)", out.display());
     }
     Ok(())
 }
