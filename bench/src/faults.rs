@@ -54,6 +54,9 @@ struct Shared {
 
 /// Runs `kills` kill -9 / restart rounds of `bin` under load from `tablets` tablets.
 pub async fn kill_loop(bin: &Path, kills: usize, tablets: usize) -> Result<KillReport> {
+    if kills == 0 {
+        return Ok(KillReport::default());
+    }
     let dir = tempfile::tempdir()?;
     let data = dir.path().join("data");
     let printers = [FakePrinter::start().await, FakePrinter::start().await, FakePrinter::start().await];
@@ -317,4 +320,111 @@ async fn all_pages(api: &Api, path: &str) -> Result<Vec<Value>> {
         }
     }
     bail!("{path}: more than 10 000 pages")
+}
+
+/// What the printer drill counted; `lost` and `doubled` must be 0.
+#[derive(Debug, Default)]
+pub struct PrinterReport {
+    pub orders_paid: usize,
+    pub tickets_sent: usize,
+    pub printed: usize,
+    pub on_backup: usize,
+    pub reprints: usize,
+    pub lost: usize,
+    pub doubled: usize,
+    pub failures: usize,
+}
+
+/// Printers fail under full load: 50 tablets at `rate` orders/s for `seconds`, while the Grill
+/// printer is switched off, the Cold one stalls mid-job and the Bar one runs out of paper, then
+/// all come back. Every ticket must print once — on its own printer or on the backup — or
+/// again only as a REPRINT copy.
+pub async fn printer_drill(bin: &Path, rate: f64, seconds: u64) -> Result<PrinterReport> {
+    use comanda_testkit::PrinterMode;
+
+    let dir = tempfile::tempdir()?;
+    let config = dir.path().join("comanda.toml");
+    std::fs::write(&config, "print_reroute_after_secs = 2\n")?;
+    let printers = [
+        FakePrinter::start().await,
+        FakePrinter::start().await,
+        FakePrinter::start().await,
+        FakePrinter::start().await,
+    ];
+    let addresses: Vec<String> = printers.iter().map(FakePrinter::address).collect();
+    let config_arg = config.to_string_lossy().into_owned();
+    let the_box = BinaryBox::spawn_with_args(bin, &dir.path().join("data"), &["--config", &config_arg]);
+    let anon = Api::new(&the_box.base)?;
+    let restaurant = Restaurant::set_up(&anon, Some(&addresses), 50, 10, 2).await?;
+    let plan = crate::load::Plan {
+        orders: (rate * seconds as f64) as usize,
+        rate_per_s: rate,
+        tablets: 50,
+        displays: 2,
+        time_limit: Duration::from_secs(seconds + 30),
+        think_ms: (50, 150),
+    };
+    let faults = {
+        let printers = printers.clone();
+        let step = Duration::from_secs_f64(seconds as f64 / 6.0);
+        tokio::spawn(async move {
+            for (printer, mode) in [(0, PrinterMode::Offline), (1, PrinterMode::Stall), (2, PrinterMode::PaperOut)] {
+                tokio::time::sleep(step).await;
+                printers[printer].set_mode(mode);
+            }
+            tokio::time::sleep(step * 2).await;
+            for printer in &printers[..3] {
+                printer.set_mode(PrinterMode::Online);
+            }
+        })
+    };
+    let outcome = crate::load::run(&the_box.base, &restaurant, &plan).await?;
+    faults.await.context("the fault script panicked")?;
+
+    let mut expected: HashMap<Printed, usize> = HashMap::new();
+    for send in &outcome.sends {
+        for name in Restaurant::stations_of_course(send.course) {
+            let ticket = Printed {
+                station: (*name).to_owned(),
+                table: send.table.clone(),
+                number: send.number,
+                course: send.course,
+            };
+            *expected.entry(ticket).or_default() += 1;
+        }
+    }
+    let total: usize = expected.values().sum();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    // Bounded by the deadline: reroutes and retries drain the queue.
+    while Instant::now() < deadline && printers.iter().map(|p| p.jobs().len()).sum::<usize>() < total {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut report = PrinterReport {
+        orders_paid: outcome.orders_paid,
+        tickets_sent: total,
+        failures: outcome.failures,
+        ..Default::default()
+    };
+    let mut copies: HashMap<Printed, (usize, usize)> = HashMap::new();
+    for (i, printer) in printers.iter().enumerate() {
+        for job in printer.jobs() {
+            let Some((ticket, reprint)) = ticket_of(&job, &STATIONS) else { continue };
+            report.printed += 1;
+            report.on_backup += usize::from(i == 3);
+            let entry = copies.entry(ticket).or_default();
+            if reprint {
+                entry.1 += 1;
+            } else {
+                entry.0 += 1;
+            }
+        }
+    }
+    for (ticket, sent) in &expected {
+        let (plain, reprints) = copies.get(ticket).copied().unwrap_or_default();
+        report.reprints += reprints;
+        report.lost += sent.saturating_sub(plain + reprints);
+        report.doubled += plain.saturating_sub(*sent);
+    }
+    let _ = the_box.terminate(Duration::from_secs(20));
+    Ok(report)
 }

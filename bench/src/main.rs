@@ -281,18 +281,7 @@ async fn faults(args: &[String]) -> Result<()> {
     }
     let started = Instant::now();
     let report = comanda_bench::faults::kill_loop(&bin, kills, 20).await?;
-    let result = json!({
-        "when": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?,
-        "machine": machine(),
-        "kill_9": {
-            "kills": report.kills, "tablets": 20, "requests_acknowledged": report.acknowledged, "orders": report.orders,
-            "kitchen_tickets": report.tickets, "reprints": report.reprints,
-            "lost": report.lost, "duplicates": report.doubled, "problems": report.problems,
-            "seconds": round(started.elapsed().as_secs_f64()),
-        },
-    });
-    std::fs::create_dir_all(&out)?;
-    std::fs::write(out.join("faults.json"), serde_json::to_string_pretty(&result)? + "\n")?;
+    let kill_seconds = started.elapsed().as_secs_f64();
     println!(
         "kill -9 drill: {} kills, {} requests acknowledged ({} orders, {} kitchen tickets, {} REPRINT copies): {} lost, {} duplicates",
         report.kills, report.acknowledged, report.orders, report.tickets, report.reprints, report.lost, report.doubled
@@ -300,8 +289,41 @@ async fn faults(args: &[String]) -> Result<()> {
     for problem in &report.problems {
         println!("  {problem}");
     }
-    if report.lost > 0 || report.doubled > 0 || !report.problems.is_empty() {
-        bail!("the kill -9 drill found problems (see {}/faults.json)", out.display());
+    let started = Instant::now();
+    let printing = comanda_bench::faults::printer_drill(&bin, 20.0, 30).await?;
+    println!(
+        "printer drill: {} orders at 20/s, {} tickets sent, {} printed ({} on the backup, {} REPRINT): {} lost, {} duplicates, {} orders failed",
+        printing.orders_paid,
+        printing.tickets_sent,
+        printing.printed,
+        printing.on_backup,
+        printing.reprints,
+        printing.lost,
+        printing.doubled,
+        printing.failures
+    );
+    let result = json!({
+        "when": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?,
+        "machine": machine(),
+        "kill_9": {
+            "kills": report.kills, "tablets": 20, "requests_acknowledged": report.acknowledged, "orders": report.orders,
+            "kitchen_tickets": report.tickets, "reprints": report.reprints,
+            "lost": report.lost, "duplicates": report.doubled, "problems": report.problems,
+            "seconds": round(kill_seconds),
+        },
+        "printers_under_load": {
+            "tablets": 50, "rate_per_s": 20.0, "orders_paid": printing.orders_paid, "orders_failed": printing.failures,
+            "faults": ["Grill printer off", "Cold printer stalls mid-job", "Bar printer out of paper", "all back"],
+            "tickets_sent": printing.tickets_sent, "printed": printing.printed, "on_backup": printing.on_backup,
+            "reprints": printing.reprints, "lost": printing.lost, "duplicates": printing.doubled,
+            "seconds": round(started.elapsed().as_secs_f64()),
+        },
+    });
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("faults.json"), serde_json::to_string_pretty(&result)? + "\n")?;
+    let clean = report.lost == 0 && report.doubled == 0 && report.problems.is_empty();
+    if !clean || printing.lost > 0 || printing.doubled > 0 || printing.failures > 0 {
+        bail!("the fault drills found problems (see {}/faults.json)", out.display());
     }
     Ok(())
 }

@@ -31,7 +31,8 @@ pub const STATIONS: [&str; 3] = ["Grill", "Cold", "Bar"];
 
 impl Restaurant {
     /// First-start setup, then the menu, staff and `tables` tables. `printers`: one
-    /// `tcp://127.0.0.1:PORT` per station, or none for a kitchen-display-only restaurant.
+    /// `tcp://127.0.0.1:PORT` per station (and optionally a fourth, the backup of all three),
+    /// or none for a kitchen-display-only restaurant.
     pub async fn set_up(
         anon: &Api,
         printers: Option<&[String]>,
@@ -51,13 +52,25 @@ impl Restaurant {
             async move { id_of(&api.post(path, &body, None).await?.expect(201)?) }
         };
 
+        // A fourth printer, when given, is the backup of the other three.
+        let backup = match printers.and_then(|p| p.get(STATIONS.len())) {
+            Some(address) => Some(
+                create(
+                    "/api/v1/printers",
+                    json!({"name": "Backup printer", "role": "kitchen", "address": address, "width_chars": 42}),
+                )
+                .await?,
+            ),
+            None => None,
+        };
         let mut stations = Vec::new();
         for (i, name) in STATIONS.into_iter().enumerate() {
             let printer = match printers.and_then(|p| p.get(i)) {
                 Some(address) => Some(
                     create(
                         "/api/v1/printers",
-                        json!({"name": format!("{name} printer"), "role": "kitchen", "address": address, "width_chars": 42}),
+                        json!({"name": format!("{name} printer"), "role": "kitchen", "address": address, "width_chars": 42,
+                               "backup_printer_id": backup}),
                     )
                     .await?,
                 ),
