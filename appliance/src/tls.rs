@@ -127,6 +127,10 @@ pub async fn serve(
             },
             _ = stop.wait_for(|s| *s) => break,
         };
+        // As for plain HTTP (see `app.rs`): small frames must not wait for the peer's ACK.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
         let (acceptor, app, watcher) = (acceptor.clone(), app.clone(), graceful.watcher());
         tokio::spawn(async move {
             let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await else {

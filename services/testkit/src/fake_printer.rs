@@ -208,6 +208,8 @@ async fn serve(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
             _ = mode.changed() => {}
             accepted = accept => match accepted {
                 Ok((stream, _)) => {
+                    // Status answers are single bytes: send each at once, as a printer does.
+                    let _ = stream.set_nodelay(true);
                     tokio::spawn(serve_connection(Arc::clone(&shared), stream, stop.clone()));
                 }
                 // Out of file descriptors and the like: do not spin on it.
