@@ -17,7 +17,9 @@ use serde::Serialize;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -88,12 +90,12 @@ impl Modify for DiskFullResponses {
 pub fn router(api: OpenApiRouter, store: Store) -> Router {
     let system = OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz)).with_state(store.clone());
     let api = api.routes(routes!(qr_svg));
-    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api.routes(routes!(openapi_json)))
         .merge(system)
         .split_for_parts();
-    let mut doc = doc;
     DiskFullResponses.modify(&mut doc);
+    document_shared_errors(&mut doc);
     let doc_json = Arc::new(doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")));
 
     let metrics = crate::metrics::Metrics::default();
@@ -121,6 +123,61 @@ pub fn router(api: OpenApiRouter, store: Store) -> Router {
 
 #[derive(Clone)]
 struct OpenApiJson(Arc<String>);
+
+/// The answers every route can give before its handler runs, from the shared extractors and
+/// layers rather than from the route itself: a malformed id, query, header or JSON body (400),
+/// a missing or stale token (401), an unknown id (404), a body too large (413), not sent as
+/// JSON (415) or of the wrong shape (422). Added to each operation that has the matching
+/// input, unless the route already describes that status in its own words, so a client (and
+/// schemathesis) can rely on the document listing every status it may see.
+fn document_shared_errors(doc: &mut utoipa::openapi::OpenApi) {
+    fn add(op: &mut Operation, status: &str, description: &str) {
+        op.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+                    )
+                    .build(),
+            )
+        });
+    }
+
+    for (_, item) in doc.paths.paths.iter_mut().filter(|(path, _)| path.starts_with("/api/")) {
+        let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for op in ops.into_iter().flatten() {
+            let parameters: Vec<&ParameterIn> = op
+                .parameters
+                .iter()
+                .flatten()
+                .filter_map(|p| match p {
+                    RefOr::T(p) => Some(&p.parameter_in),
+                    RefOr::Ref(_) => None,
+                })
+                .collect();
+            let has_path_id = parameters.iter().any(|p| **p == ParameterIn::Path);
+            let has_input = !parameters.is_empty() || op.request_body.is_some();
+            let has_body = op.request_body.is_some();
+            let authenticated = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            if has_input {
+                add(op, "400", "Malformed request: an id, query parameter, header or JSON body that does not parse");
+            }
+            if authenticated {
+                add(op, "401", "Not authenticated: no bearer token, or an expired or revoked one");
+            }
+            if has_path_id {
+                add(op, "404", "No such resource");
+            }
+            if has_body {
+                add(op, "413", "Request body larger than 256 KiB");
+                add(op, "415", "Request body not sent as application/json");
+                add(op, "422", "Validation failed");
+            }
+        }
+    }
+}
 
 /// A declared `Content-Length` over the limit is refused before the body is read; a chunked
 /// body is cut off by `DefaultBodyLimit` in the extractors, which answer 413 too.

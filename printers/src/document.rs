@@ -93,11 +93,7 @@ impl Document {
         for line in lay_out(self, width) {
             let text = match line {
                 Line::Text { text, style } => aligned(&text, style.align, width),
-                Line::Row { left, right, .. } => {
-                    let used = left.chars().count() + right.chars().count();
-                    let gap = if right.is_empty() { 0 } else { width.saturating_sub(used).max(1) };
-                    format!("{left}{}{right}", " ".repeat(gap))
-                }
+                Line::Row { left, right, .. } => format!("{left}{}{right}", " ".repeat(row_gap(&left, &right, width))),
                 Line::Qr(data) => aligned(&format!("[QR: {data}]"), Align::Center, width),
                 Line::Cut => cut_mark(width),
                 Line::DrawerKick => continue,
@@ -145,6 +141,18 @@ pub(crate) enum Line {
     Qr(String),
     Cut,
     DrawerKick,
+}
+
+/// The spaces between a row's parts on a line of `cells`: at least one between two parts,
+/// none before a right part that fills the line on its own (one there would push the line
+/// past the paper's edge and make the printer wrap it).
+pub(crate) fn row_gap(left: &str, right: &str, cells: usize) -> usize {
+    let used = left.chars().count() + right.chars().count();
+    match (left.is_empty(), right.is_empty()) {
+        (_, true) => 0,
+        (true, false) => cells.saturating_sub(used),
+        (false, false) => cells.saturating_sub(used).max(1),
+    }
 }
 
 /// Characters that fit on one line of `width` columns in this style.
@@ -300,6 +308,28 @@ mod tests {
                 Document { blocks: vec![Block::Row { left: (*left).into(), right: (*right).into(), style: *style }] };
             let expected = Line::Row { left: (*want_left).into(), right: (*want_right).into(), style: *style };
             assert_eq!(lay_out(&doc, *width), vec![expected], "row({left:?}, {right:?}) at {width}");
+        }
+    }
+
+    #[test]
+    fn rows_never_print_past_the_paper_edge() {
+        // Found by the escpos_layout fuzz target: a right part as wide as the line got a
+        // one-space gap anyway, one column too many. (left, right, width) — one row per case.
+        let table: &[(&str, &str, usize)] = &[
+            ("", "0.00 !\"#$%&'()*+,-./0123456789:;", 32),
+            ("x", "a right side too long", 8),
+            ("", "exactly8", 8),
+            ("Steak", "18.00", 10),
+            ("Steak", "18.00", 32),
+        ];
+        for (left, right, width) in table {
+            let doc = Document {
+                blocks: vec![Block::Row { left: (*left).into(), right: (*right).into(), style: Style::default() }],
+            };
+            let preview = doc.to_text(*width);
+            let line = preview.lines().next().unwrap_or_default();
+            assert!(line.chars().count() <= *width, "row({left:?}, {right:?}) at {width}: {line:?}");
+            assert!(line.ends_with(right.chars().take(*width).collect::<String>().trim_end()), "{line:?}");
         }
     }
 

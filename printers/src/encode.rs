@@ -13,7 +13,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::document::{Align, Block, Document, Line, Style, cells, lay_out, wrap};
+use crate::document::{Align, Block, Document, Line, Style, cells, lay_out, row_gap, wrap};
 
 /// The character tables we print with. CP858 is CP850 with "€" (the usual choice in Europe),
 /// WPC1252 is Windows-1252, CP437 is the printers' factory default (no "€").
@@ -117,8 +117,7 @@ pub fn encode(doc: &Document, profile: &PrinterProfile) -> Vec<u8> {
                 out.bytes.push(LF);
             }
             Line::Row { left, right, style } => {
-                let used = left.chars().count() + right.chars().count();
-                let gap = if right.is_empty() { 0 } else { cells(width, &style).saturating_sub(used).max(1) };
+                let gap = row_gap(&left, &right, cells(width, &style));
                 out.style(Style { align: Align::Left, ..style });
                 out.text(&left);
                 out.text(&" ".repeat(gap));

@@ -27,6 +27,9 @@ Commands:
   migrations-lock  record the SHA-256 of new migrations in migrations.lock (never edits old lines)
   help             print this message";
 
+/// schemathesis examples per operation and phase in `cargo xtask ci` (`faults` runs 200).
+const SCHEMATHESIS_CI_EXAMPLES: u32 = 50;
+
 /// The lock that makes migrations add-only; `tests/tidy.rs` checks it.
 const MIGRATIONS_LOCK: &str = "migrations.lock";
 
@@ -80,6 +83,8 @@ fn ci() -> Result<()> {
     // tests so that the test runner's summary stays the run's closing line (CI reads it).
     run_step(&["build", "--package", "comanda-appliance", "--bin", "comanda", "--locked"])?;
     browser_tests()?;
+    // Hostile input against the same debug binary: ~80 operations, bounded (about a minute).
+    hostile::schemathesis(&target_dir().join("debug").join("comanda"), SCHEMATHESIS_CI_EXAMPLES)?;
     if has_nextest {
         // nextest does not run doctests, so they get their own step, first: nextest's summary
         // line must be the run's closing result (CI reads it).

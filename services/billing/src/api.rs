@@ -150,7 +150,8 @@ async fn get_bill(
 #[utoipa::path(post, path = "/bills/{id}/discounts", tag = "billing", request_body = DiscountRequest, security(("bearer" = [])),
     params(("id" = BillId, Path), ("Idempotency-Key" = Option<String>, Header, description = KEY)),
     responses((status = 200, description = "The bill after the discount", body = Bill), (status = 403, description = "Manager approval needed", body = ErrorBody),
-        (status = 409, description = "Bill paid, split or with payments", body = ErrorBody), (status = 422, description = "Validation failed", body = ErrorBody)))]
+        (status = 409, description = "Bill paid, split or with payments", body = ErrorBody), (status = 422, description = "Validation failed", body = ErrorBody),
+        (status = 429, description = "Too many wrong manager PINs; try again after Retry-After seconds", body = ErrorBody)))]
 async fn discount(
     State(b): State<Billing>,
     who: AuthStaff,
@@ -212,7 +213,8 @@ async fn pay(
 #[utoipa::path(post, path = "/payments/{id}/refund", tag = "billing", request_body = RefundRequest, security(("bearer" = [])),
     params(("id" = PaymentId, Path), ("Idempotency-Key" = Option<String>, Header, description = KEY)),
     responses((status = 201, description = "Refunded", body = RefundReceipt), (status = 403, description = "Manager approval needed", body = ErrorBody),
-        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Validation failed", body = ErrorBody)))]
+        (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Validation failed", body = ErrorBody),
+        (status = 429, description = "Too many wrong manager PINs; try again after Retry-After seconds", body = ErrorBody)))]
 async fn refund(
     State(b): State<Billing>,
     who: AuthStaff,

@@ -170,7 +170,8 @@ async fn send_order(
     request_body = Approval, security(("bearer" = [])),
     responses((status = 200, description = "Voided; the whole order", body = Order),
         (status = 403, description = "Manager approval needed", body = ErrorBody),
-        (status = 409, description = "Already voided or order closed", body = ErrorBody)))]
+        (status = 409, description = "Already voided or order closed", body = ErrorBody),
+        (status = 429, description = "Too many wrong manager PINs; try again after Retry-After seconds", body = ErrorBody)))]
 async fn void_line(
     State(orders): State<Orders>,
     who: AuthStaff,
@@ -197,7 +198,8 @@ async fn void_line(
     request_body = Approval, security(("bearer" = [])),
     responses((status = 200, description = "Comped; the whole order", body = Order),
         (status = 403, description = "Manager approval needed", body = ErrorBody),
-        (status = 409, description = "Voided, already comped or order closed", body = ErrorBody)))]
+        (status = 409, description = "Voided, already comped or order closed", body = ErrorBody),
+        (status = 429, description = "Too many wrong manager PINs; try again after Retry-After seconds", body = ErrorBody)))]
 async fn comp_line(
     State(orders): State<Orders>,
     who: AuthStaff,

@@ -152,7 +152,8 @@ async fn logout(State(staff): State<Staff>, Json(req): Json<RefreshRequest>) -> 
 
 /// Change your own password; every other session ends, this one continues with the returned pair.
 #[utoipa::path(put, path = "/auth/password", tag = "auth", request_body = ChangePasswordRequest, security(("bearer" = [])),
-    responses((status = 200, description = "OK", body = TokenResponse), (status = 403, description = "Not allowed for your role", body = ErrorBody), (status = 422, description = "Validation failed", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = TokenResponse), (status = 403, description = "Not allowed for your role", body = ErrorBody), (status = 422, description = "Validation failed", body = ErrorBody),
+        (status = 429, description = "Too many wrong current passwords; try again after Retry-After seconds", body = ErrorBody)))]
 async fn change_password(
     State(staff): State<Staff>,
     who: AuthStaff,
