@@ -185,6 +185,8 @@ async fn bench(options: Options) -> Result<()> {
     let raw = raw::single_row_commits(work.path(), Duration::from_secs(sizes.raw_seconds), 1_000_000)?;
     let raw_per_s = raw.rows_per_s;
     let raw_commit = Summary::of(&raw.commit_ms);
+    let group_commit =
+        raw::store_group_commit(work.path(), 64, Duration::from_secs(sizes.raw_seconds), 5_000_000).await?;
     let raw_batched = raw::commits(work.path(), "batched.db", Duration::from_secs(2), 1_000_000, 50)?.rows_per_s;
     eprintln!(
         "bench: durable order writes {store_per_s:.0}/s ({saturation_failures} failed); raw SQLite {raw_per_s:.0} commits/s (commit p50 {:.2} p99 {:.2} max {:.1} ms), {raw_batched:.0} rows/s at 50 per commit",
@@ -246,6 +248,7 @@ async fn bench(options: Options) -> Result<()> {
             "store_writes_per_s": round(store_per_s), "store_writes": acked, "store_failures": saturation_failures,
             "clients": 64, "raw_sqlite_commits_per_s": round(raw_per_s), "raw_sqlite_rows_per_s_50_per_commit": round(raw_batched),
             "ratio": round(store_per_s / raw_per_s), "raw_sqlite_commit_latency": raw_commit.to_json(),
+            "store_group_commit_rows_per_s": round(group_commit), "store_group_commit_ratio": round(group_commit / raw_per_s),
         },
         "memory": {"idle_rss_mib": round(mib(idle_rss)), "load_rss_mib": round(mib(load_rss)), "load_peak_rss_mib": round(mib(load_peak))},
         "cpu": {"seconds_under_load": round(cpu_after - cpu_before), "ms_per_order": round(cpu_ms_per_order)},

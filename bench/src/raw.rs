@@ -50,3 +50,59 @@ pub fn commits(dir: &Path, name: &str, duration: Duration, cap: usize, per_tx: u
     }
     Ok(Commits { rows_per_s: rows as f64 / elapsed, commit_ms })
 }
+
+/// The store's group commit on its own, on the same disk: `callers` tasks each submitting
+/// single-row durable writes through [`comanda_store::Store::write`] for `duration` (at most
+/// `cap` rows in all). Returns rows per second. No HTTP, no JSON, no event: what the writer
+/// thread's batching alone makes of the disk.
+pub async fn store_group_commit(dir: &Path, callers: usize, duration: Duration, cap: usize) -> Result<f64> {
+    use comanda_store::{Migration, Migrations, Store, StoreError};
+    static BENCH: Migrations = Migrations {
+        service: "bench",
+        steps: &[Migration {
+            version: 1,
+            name: "lines",
+            sql: "CREATE TABLE bench_lines (id INTEGER PRIMARY KEY, order_id TEXT NOT NULL, body TEXT NOT NULL)",
+        }],
+    };
+    let path = dir.join("store.db");
+    let open = path.clone();
+    let clock: std::sync::Arc<dyn comanda_domain::Clock> = std::sync::Arc::new(comanda_domain::SystemClock);
+    let store = tokio::task::spawn_blocking(move || Store::open(&open, clock, &[&BENCH])).await??;
+    let started = Instant::now();
+    let per_caller = cap / callers.max(1);
+    let mut tasks = Vec::new();
+    for _ in 0..callers {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut rows = 0usize;
+            // Bounded by the clock and the caller's share of the cap.
+            while started.elapsed() < duration && rows < per_caller {
+                let written: Result<(), StoreError> = store
+                    .write(|tx| {
+                        tx.conn().execute(
+                            "INSERT INTO bench_lines (order_id, body) VALUES (?1, ?2)",
+                            ("0193a2b4-order", r#"{"item_id":"0193a2b4-0000-7000-8000-000000000001","quantity":1}"#),
+                        )?;
+                        Ok(())
+                    })
+                    .await;
+                if written.is_err() {
+                    break;
+                }
+                rows += 1;
+            }
+            rows
+        }));
+    }
+    let mut rows = 0;
+    for task in tasks {
+        rows += task.await?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    drop(store);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("store.db{suffix}")));
+    }
+    Ok(rows as f64 / elapsed)
+}

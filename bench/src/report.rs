@@ -38,14 +38,23 @@ fn rows(r: &Value) -> Vec<(String, String, String, Option<bool>)> {
             below("/printer_latency/p99_ms", 50.0),
         ),
         (
-            "durable order writes/s ÷ raw SQLite single-row commits/s".to_owned(),
+            format!(
+                "durable writes/s ÷ raw SQLite single-row durable commits/s ({} /s, commit p50 {}): the store's group commit, 64 callers",
+                show("/durable_writes/raw_sqlite_commits_per_s", "").trim_end(),
+                show2("/durable_writes/raw_sqlite_commit_latency/p50_ms", "ms")
+            ),
             "≥ 3.0".to_owned(),
             format!(
-                "{} ({} ÷ {})",
-                show2("/durable_writes/ratio", "×"),
-                show("/durable_writes/store_writes_per_s", "/s"),
-                show("/durable_writes/raw_sqlite_commits_per_s", "/s")
+                "{} ({})",
+                show2("/durable_writes/store_group_commit_ratio", "×"),
+                show("/durable_writes/store_group_commit_rows_per_s", "/s")
             ),
+            f("/durable_writes/store_group_commit_ratio").map(|v| v >= 3.0),
+        ),
+        (
+            "… the same, end to end: order lines added over HTTP by 64 clients".to_owned(),
+            "≥ 3.0".to_owned(),
+            format!("{} ({})", show2("/durable_writes/ratio", "×"), show("/durable_writes/store_writes_per_s", "/s")),
             f("/durable_writes/ratio").map(|v| v >= 3.0),
         ),
         (
@@ -149,7 +158,8 @@ mod tests {
         let result = json!({
             "kds_latency": {"p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 4.5, "max_ms": 9.0},
             "printer_latency": {"p50_ms": 3.0, "p99_ms": 60.0},
-            "durable_writes": {"ratio": 3.4, "store_writes_per_s": 3400.0, "raw_sqlite_commits_per_s": 1000.0},
+            "durable_writes": {"ratio": 3.4, "store_writes_per_s": 3400.0, "raw_sqlite_commits_per_s": 1000.0,
+                               "store_group_commit_ratio": 2.5},
             "memory": {"idle_rss_mib": 20.0, "load_peak_rss_mib": 130.0},
             "year": {"orders": 150000, "month_report_ms": 12.0, "cold_start_ms": 300.0}
         });
@@ -157,7 +167,8 @@ mod tests {
         let status = |what: &str| table.lines().find(|l| l.contains(what)).map(|l| l.ends_with("| met |"));
         assert_eq!(status("kitchen display event"), Some(true));
         assert_eq!(status("loopback printer"), Some(false));
-        assert_eq!(status("raw SQLite"), Some(true));
+        assert_eq!(status("the store's group commit"), Some(false), "2.5 is under 3");
+        assert_eq!(status("end to end"), Some(true));
         assert_eq!(status("RSS"), Some(false), "130 MiB under load is over 120");
         assert_eq!(status("month sales report"), Some(true));
         assert!(table.contains("| … year sales report |  | – |  |"), "{table}");
