@@ -229,10 +229,13 @@ async fn healthz() -> axum::Json<Health> {
     axum::Json(Health { status: "ok" })
 }
 
-/// Readiness: the store is open, migrations ran, and a read succeeds.
+/// Readiness: the store is open, migrations ran, a read succeeds, and no check found damage.
 #[utoipa::path(get, path = "/readyz", tag = "system",
     responses((status = 200, description = "OK", body = Health), (status = 503, description = "Unavailable", body = comanda_api::ErrorBody)))]
 async fn readyz(State(store): State<Store>) -> Result<axum::Json<Health>, ApiError> {
+    if let Some(problem) = store.damage() {
+        return Err(ApiError::unavailable(format!("the database is damaged ({problem}): restore the last backup")));
+    }
     store
         .read(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map_err(comanda_store::StoreError::from))
         .await

@@ -127,13 +127,7 @@ async fn killed_between_send_and_tickets_each_station_still_gets_exactly_one() {
         .collect();
     assert_eq!(stations.len(), 2, "the demo has a kitchen and a bar");
     // One item without required modifiers from each station.
-    let required: Vec<&str> = menu["modifier_groups"]
-        .as_array()
-        .expect("groups")
-        .iter()
-        .filter(|g| g["min"].as_u64() > Some(0))
-        .filter_map(|g| g["id"].as_str())
-        .collect();
+    let required = comanda_testkit::required_modifier_groups(&menu);
     let items: Vec<String> = stations
         .iter()
         .map(|station| {
@@ -346,6 +340,19 @@ fn a_damaged_database_is_refused_with_the_restore_command() {
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("damaged") && said.contains("comanda restore"), "{said}");
+}
+
+/// A large database is checked after the box starts serving (the check reads the whole file);
+/// damage it finds turns readiness off with the restore advice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damage_found_after_start_turns_readiness_off() {
+    let the_box = comanda_testkit::TestBox::start().await.expect("box");
+    let client = the_box.client();
+    client.get("/readyz").await.expect_status(200);
+    the_box.running().store.mark_damaged("row 7 missing from index".into());
+    let reply = client.get("/readyz").await.expect_status(503);
+    assert!(reply.text.contains("row 7 missing from index") && reply.text.contains("restore"), "{}", reply.text);
+    client.get("/healthz").await.expect_status(200);
 }
 
 /// A backup taken in the middle of an order burst holds every line the box acknowledged

@@ -391,13 +391,7 @@ async fn staff_id(owner: &Client, username: &str) -> String {
 /// An available menu item that needs no modifiers.
 async fn an_item(c: &Client) -> String {
     let menu = c.get("/api/v1/menu").await.expect_status(200).body;
-    let required: Vec<&str> = menu["modifier_groups"]
-        .as_array()
-        .expect("groups")
-        .iter()
-        .filter(|g| g["min"].as_u64() > Some(0))
-        .filter_map(|g| g["id"].as_str())
-        .collect();
+    let required = comanda_testkit::required_modifier_groups(&menu);
     menu["categories"]
         .as_array()
         .expect("categories")

@@ -261,20 +261,6 @@ async fn check_paper(
     while Instant::now() < deadline && printers.iter().map(|p| p.jobs().len()).sum::<usize>() < expected {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // (plain copies, REPRINT copies) per ticket as printed, and sends per ticket as acknowledged.
-    let mut copies: HashMap<Printed, (usize, usize)> = HashMap::new();
-    for printer in printers {
-        for job in printer.jobs() {
-            if let Some((ticket, reprint)) = ticket_of(&job, &STATIONS) {
-                let entry = copies.entry(ticket).or_default();
-                if reprint {
-                    entry.1 += 1;
-                } else {
-                    entry.0 += 1;
-                }
-            }
-        }
-    }
     let mut sends: HashMap<Printed, usize> = HashMap::new();
     for a in acked.values() {
         for course in &a.sent {
@@ -285,17 +271,58 @@ async fn check_paper(
             }
         }
     }
-    for (ticket, sent) in &sends {
-        let (plain, reprints) = copies.get(ticket).copied().unwrap_or_default();
-        report.reprints += reprints;
-        if plain + reprints < *sent {
-            report.lost += sent - plain - reprints;
-            report.problems.push(format!("{ticket:?}: sent {sent} times, printed {plain} + {reprints} REPRINT"));
+    let paper = Paper::tally(printers, &sends);
+    report.reprints += paper.reprints;
+    report.lost += paper.lost;
+    report.doubled += paper.doubled;
+    report.problems.extend(paper.problems);
+}
+
+/// What came out of the printers, against what was sent.
+#[derive(Debug, Default)]
+struct Paper {
+    printed: usize,
+    /// Jobs printed by the last printer of the list (the backup, when there is one).
+    on_last: usize,
+    reprints: usize,
+    lost: usize,
+    doubled: usize,
+    problems: Vec<String>,
+}
+
+impl Paper {
+    /// Each ticket sent `n` times must be on paper `n` times, counting REPRINT copies; plain
+    /// copies beyond `n` are duplicates.
+    fn tally(printers: &[FakePrinter], sent: &HashMap<Printed, usize>) -> Paper {
+        let mut paper = Paper::default();
+        // (plain copies, REPRINT copies) per ticket.
+        let mut copies: HashMap<Printed, (usize, usize)> = HashMap::new();
+        for (i, printer) in printers.iter().enumerate() {
+            for job in printer.jobs() {
+                let Some((ticket, reprint)) = ticket_of(&job, &STATIONS) else { continue };
+                paper.printed += 1;
+                paper.on_last += usize::from(i + 1 == printers.len());
+                let entry = copies.entry(ticket).or_default();
+                if reprint {
+                    entry.1 += 1;
+                } else {
+                    entry.0 += 1;
+                }
+            }
         }
-        if plain > *sent {
-            report.doubled += plain - sent;
-            report.problems.push(format!("{ticket:?}: sent {sent} times, printed {plain} times unmarked"));
+        for (ticket, sent) in sent {
+            let (plain, reprints) = copies.get(ticket).copied().unwrap_or_default();
+            paper.reprints += reprints;
+            if plain + reprints < *sent {
+                paper.lost += sent - plain - reprints;
+                paper.problems.push(format!("{ticket:?}: sent {sent} times, printed {plain} + {reprints} REPRINT"));
+            }
+            if plain > *sent {
+                paper.doubled += plain - sent;
+                paper.problems.push(format!("{ticket:?}: sent {sent} times, printed {plain} times unmarked"));
+            }
         }
+        paper
     }
 }
 
@@ -399,32 +426,17 @@ pub async fn printer_drill(bin: &Path, rate: f64, seconds: u64) -> Result<Printe
     while Instant::now() < deadline && printers.iter().map(|p| p.jobs().len()).sum::<usize>() < total {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let mut report = PrinterReport {
+    let paper = Paper::tally(&printers, &expected);
+    let report = PrinterReport {
         orders_paid: outcome.orders_paid,
         tickets_sent: total,
         failures: outcome.failures,
-        ..Default::default()
+        printed: paper.printed,
+        on_backup: paper.on_last,
+        reprints: paper.reprints,
+        lost: paper.lost,
+        doubled: paper.doubled,
     };
-    let mut copies: HashMap<Printed, (usize, usize)> = HashMap::new();
-    for (i, printer) in printers.iter().enumerate() {
-        for job in printer.jobs() {
-            let Some((ticket, reprint)) = ticket_of(&job, &STATIONS) else { continue };
-            report.printed += 1;
-            report.on_backup += usize::from(i == 3);
-            let entry = copies.entry(ticket).or_default();
-            if reprint {
-                entry.1 += 1;
-            } else {
-                entry.0 += 1;
-            }
-        }
-    }
-    for (ticket, sent) in &expected {
-        let (plain, reprints) = copies.get(ticket).copied().unwrap_or_default();
-        report.reprints += reprints;
-        report.lost += sent.saturating_sub(plain + reprints);
-        report.doubled += plain.saturating_sub(*sent);
-    }
     let _ = the_box.terminate(Duration::from_secs(20));
     Ok(report)
 }

@@ -60,6 +60,8 @@ struct Inner {
     readers: r2d2::Pool<SqliteConnectionManager>,
     committed: watch::Receiver<u64>,
     clock: Arc<dyn Clock>,
+    /// Set when a structural check that ran after start found damage.
+    damage: std::sync::OnceLock<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -95,11 +97,30 @@ impl Store {
             .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
 
-        Ok(Self { inner: Arc::new(Inner { path: path.to_owned(), writer, readers, committed, clock }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                writer,
+                readers,
+                committed,
+                clock,
+                damage: std::sync::OnceLock::new(),
+            }),
+        })
     }
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Records what a structural check found wrong (the first report stays).
+    pub fn mark_damaged(&self, problem: String) {
+        let _ = self.inner.damage.set(problem);
+    }
+
+    /// What a structural check found wrong, if anything.
+    pub fn damage(&self) -> Option<&str> {
+        self.inner.damage.get().map(String::as_str)
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

@@ -106,6 +106,13 @@ pub async fn set_up(client: &Client) -> Session {
     client.login(OWNER_USERNAME, OWNER_PASSWORD).await
 }
 
+/// The ids of the modifier groups in a `GET /api/v1/menu` answer that an item's line must
+/// choose from (`min` > 0): an item with none of them can be ordered plainly.
+pub fn required_modifier_groups(menu: &Value) -> Vec<&str> {
+    let groups = menu["modifier_groups"].as_array().map(Vec::as_slice).unwrap_or_default();
+    groups.iter().filter(|g| g["min"].as_u64() > Some(0)).filter_map(|g| g["id"].as_str()).collect()
+}
+
 /// A staff member to create: `(name, username, role, pin)`.
 pub fn staff_body(username: &str, role: &str, pin: &str) -> Value {
     json!({"name": format!("Staff {username}"), "username": username, "role": role, "pin": pin,
