@@ -103,6 +103,7 @@ def main():
     parser.add_argument("--max-seconds", type=int, required=True, help="wall-clock cap for the whole run")
     parser.add_argument("--report-dir", required=True)
     parser.add_argument("--workers", default="2")
+    parser.add_argument("--seed", help="a fixed seed: the same cases every run (CI)")
     args = parser.parse_args()
     if urllib.parse.urlsplit(args.base).hostname not in ("127.0.0.1", "::1"):
         sys.exit(f"schemathesis: refusing a non-loopback box {args.base}")
@@ -127,6 +128,8 @@ def main():
         "--no-color", "--output-truncate", "true",
         "--report", "ndjson", "--report-dir", args.report_dir,
     ]
+    if args.seed:
+        command += ["--seed", args.seed]
     for operation_id in EXCLUDED_OPERATIONS:
         command += ["--exclude-operation-id", operation_id]
     env = dict(os.environ, SCHEMATHESIS_HOOKS=os.path.join(HERE, "hooks.py"), COMANDA_SCHEMATHESIS_SELF_ID=me["id"])

@@ -15,11 +15,13 @@ use crate::{run_command, workspace_root};
 const FUZZ_TARGETS: &[&str] = &["request_bodies", "escpos_layout"];
 
 /// Runs schemathesis (from PyPI) against `binary` serving a fresh demo box on 127.0.0.1,
-/// with at most `max_examples` per operation; fails on any 5xx or schema mismatch.
+/// with at most `max_examples` per operation; fails on any 5xx or schema mismatch. With a
+/// `seed`, every run generates the same cases (CI: a red run is the code's doing, and can be
+/// replayed); without, each run explores anew (`cargo xtask faults`).
 ///
 /// `xtask/schemathesis/run.py` logs in as the demo owner once and drives the CLI;
 /// `hooks.py` keeps generated printer addresses on loopback and the run's own session alive.
-pub fn schemathesis(binary: &Path, max_examples: u32) -> Result<()> {
+pub fn schemathesis(binary: &Path, max_examples: u32, seed: Option<&str>) -> Result<()> {
     if !binary.exists() {
         bail!("schemathesis needs the binary at {}: build it first", binary.display());
     }
@@ -34,7 +36,9 @@ pub fn schemathesis(binary: &Path, max_examples: u32) -> Result<()> {
         python
             .arg(&script)
             .args(["--base", &server.base, "--max-examples", &max_examples.to_string()])
-            .args(["--max-seconds", &max_seconds.to_string(), "--report-dir"])
+            .args(["--max-seconds", &max_seconds.to_string()])
+            .args(seed.map(|seed| ["--seed", seed]).into_iter().flatten())
+            .arg("--report-dir")
             .arg(scratch.join("report"))
             // schemathesis keeps a cache in its working directory: not in the checkout.
             .current_dir(&scratch);
