@@ -67,15 +67,6 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
-#[derive(Default)]
-struct Tally {
-    orders_paid: usize,
-    requests: usize,
-    failures: usize,
-    first_failures: Vec<String>,
-    sends: Vec<Sent>,
-}
-
 /// Runs the plan against `base`; returns when every started order is done (or failed) and the
 /// displays have had a moment to receive the last tickets.
 pub async fn run(base: &str, restaurant: &Restaurant, plan: &Plan) -> Result<Outcome> {
@@ -124,7 +115,7 @@ pub async fn run(base: &str, restaurant: &Restaurant, plan: &Plan) -> Result<Out
         sessions.push(anon.with_token(&anon.pin_login(waiter, PIN).await?.access));
     }
     let next = Arc::new(AtomicUsize::new(0));
-    let tally = Arc::new(Mutex::new(Tally::default()));
+    let tally = Arc::new(Mutex::new(Outcome::default()));
     let started = Instant::now();
     let deadline = started + plan.time_limit;
     let mut tablets = Vec::new();
@@ -178,16 +169,8 @@ pub async fn run(base: &str, restaurant: &Restaurant, plan: &Plan) -> Result<Out
     for display in displays {
         seen.push(display.await.context("a display task panicked")?);
     }
-    let t = std::mem::take(&mut *tally.lock().await);
-    Ok(Outcome {
-        orders_paid: t.orders_paid,
-        requests: t.requests,
-        failures: t.failures,
-        first_failures: t.first_failures,
-        sends: t.sends,
-        seen,
-        elapsed,
-    })
+    let tallied = std::mem::take(&mut *tally.lock().await);
+    Ok(Outcome { seen, elapsed, ..tallied })
 }
 
 /// One order from seating to payment.

@@ -13,7 +13,7 @@ use comanda_domain::ManualClock;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::api::{Api, Tokens, id_of};
+use crate::api::{Api, id_of};
 use crate::restaurant::{PIN, Restaurant};
 
 /// What was generated.
@@ -63,7 +63,11 @@ pub async fn generate(data_dir: &Path, orders: usize, parallel: usize) -> Result
             let minutes = 10 * 60 + 30 + (wave * 660 / waves_per_day) as i64;
             clock.set(first + time::Duration::days(day) + time::Duration::minutes(minutes));
             // Tokens live 15 minutes of the box's clock: a fresh pair for every wave.
-            waiter = anon.refresh(&waiter.refresh).await.or_else_login(&anon, &restaurant).await?;
+            // A refresh that fails (say, after a week-long gap) falls back to a PIN login.
+            waiter = match anon.refresh(&waiter.refresh).await {
+                Ok(tokens) => tokens,
+                Err(_) => anon.pin_login(&restaurant.waiters[0], PIN).await?,
+            };
             let api = anon.with_token(&waiter.access);
             let mut tasks = Vec::with_capacity(count);
             for (slot, table) in restaurant.tables.iter().take(count).enumerate() {
@@ -118,18 +122,4 @@ async fn one_order(api: &Api, table: &str, guests: usize, lines: &Value) -> Resu
     let pay = json!({"method": "card", "amount": total, "tip": tip});
     api.post(&format!("/api/v1/bills/{}/payments", id_of(&bill)?), &pay, None).await?.expect(201)?;
     Ok(())
-}
-
-/// A refresh that failed (say, a week-long gap) falls back to a PIN login.
-trait OrElseLogin {
-    async fn or_else_login(self, anon: &Api, restaurant: &Restaurant) -> Result<Tokens>;
-}
-
-impl OrElseLogin for Result<Tokens> {
-    async fn or_else_login(self, anon: &Api, restaurant: &Restaurant) -> Result<Tokens> {
-        match self {
-            Ok(tokens) => Ok(tokens),
-            Err(_) => anon.pin_login(&restaurant.waiters[0], PIN).await,
-        }
-    }
 }

@@ -56,9 +56,8 @@ struct Shared {
     /// `None` while offline. Dropping it closes the port at once, which is what makes
     /// connections to an offline printer fail fast.
     listener: Mutex<Option<TcpListener>>,
-    jobs: Mutex<Vec<Vec<u8>>>,
-    /// When the first print byte of each job arrived (same order as `jobs`).
-    first_bytes: Mutex<Vec<Instant>>,
+    /// Each job with the instant its first print byte arrived.
+    jobs: Mutex<Vec<(Instant, Vec<u8>)>>,
     job_added: Notify,
 }
 
@@ -74,7 +73,6 @@ impl FakePrinter {
             mode,
             listener: Mutex::new(Some(listener)),
             jobs: Mutex::new(Vec::new()),
-            first_bytes: Mutex::new(Vec::new()),
             job_added: Notify::new(),
         });
         let (stop, stopped) = watch::channel(());
@@ -95,21 +93,18 @@ impl FakePrinter {
     /// order they ended. Bytes are kept as received, `DLE EOT` requests included; a connection
     /// that only asked for status is not a job.
     pub fn jobs(&self) -> Vec<Vec<u8>> {
-        lock(&self.inner.shared.jobs).clone()
+        lock(&self.inner.shared.jobs).iter().map(|(_, bytes)| bytes.clone()).collect()
     }
 
     /// The jobs with the instant their first print byte arrived (status requests do not
     /// count): what a benchmark measures "bytes at the printer" by.
     pub fn jobs_timed(&self) -> Vec<(Instant, Vec<u8>)> {
-        let shared = &self.inner.shared;
-        // Recorded under the jobs lock, so the two lists always have the same length here.
-        let jobs = lock(&shared.jobs);
-        lock(&shared.first_bytes).iter().copied().zip(jobs.iter().cloned()).collect()
+        lock(&self.inner.shared.jobs).clone()
     }
 
     /// Everything printed: the jobs, concatenated.
     pub fn bytes(&self) -> Vec<u8> {
-        lock(&self.inner.shared.jobs).concat()
+        lock(&self.inner.shared.jobs).iter().flat_map(|(_, bytes)| bytes.iter().copied()).collect()
     }
 
     pub fn mode(&self) -> PrinterMode {
@@ -181,10 +176,7 @@ impl Shared {
     }
 
     fn record(&self, job: Vec<u8>, first_byte: Instant) {
-        let mut jobs = lock(&self.jobs);
-        lock(&self.first_bytes).push(first_byte);
-        jobs.push(job);
-        drop(jobs);
+        lock(&self.jobs).push((first_byte, job));
         self.job_added.notify_waiters();
     }
 }
