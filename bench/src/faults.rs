@@ -360,6 +360,8 @@ pub struct PrinterReport {
     pub lost: usize,
     pub doubled: usize,
     pub failures: usize,
+    /// Which tickets were lost or doubled.
+    pub problems: Vec<String>,
 }
 
 /// Printers fail under full load: 50 tablets at `rate` orders/s for `seconds`, while the Grill
@@ -436,6 +438,7 @@ pub async fn printer_drill(bin: &Path, rate: f64, seconds: u64) -> Result<Printe
         reprints: paper.reprints,
         lost: paper.lost,
         doubled: paper.doubled,
+        problems: paper.problems,
     };
     let _ = the_box.terminate(Duration::from_secs(20));
     Ok(report)

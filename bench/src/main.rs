@@ -305,6 +305,9 @@ async fn faults(args: &[String]) -> Result<()> {
         printing.doubled,
         printing.failures
     );
+    for problem in &printing.problems {
+        println!("  {problem}");
+    }
     let result = json!({
         "when": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?,
         "machine": machine(),
@@ -318,7 +321,7 @@ async fn faults(args: &[String]) -> Result<()> {
             "tablets": 50, "rate_per_s": 20.0, "orders_paid": printing.orders_paid, "orders_failed": printing.failures,
             "faults": ["Grill printer off", "Cold printer stalls mid-job", "Bar printer out of paper", "all back"],
             "tickets_sent": printing.tickets_sent, "printed": printing.printed, "on_backup": printing.on_backup,
-            "reprints": printing.reprints, "lost": printing.lost, "duplicates": printing.doubled,
+            "reprints": printing.reprints, "lost": printing.lost, "duplicates": printing.doubled, "problems": printing.problems,
             "seconds": round(started.elapsed().as_secs_f64()),
         },
     });
