@@ -4,6 +4,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -118,6 +119,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     if !check_later {
         refuse_corrupt(config, &db)?;
     }
+    snapshot_before_migrations(config, &db)?;
     let store = {
         let clock = clock.clone();
         let services = migrations();
@@ -146,6 +148,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         ..PrintingConfig::default()
     };
     let printing = Printing::new(store.clone(), auth.clone(), printing_config, stopping.clone());
+    let auth_for_update = auth.clone();
     let hub = Hub::start(store.clone(), auth, stopping.clone());
     // The event log's subscribers: they resume from their cursors, so nothing sent while the
     // box was down is missed.
@@ -165,7 +168,8 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         .merge(comanda_reporting::router(reporting))
         .merge(comanda_audit::router(audit))
         .merge(comanda_printing::router(printing))
-        .merge(crate::hub::router(hub));
+        .merge(crate::hub::router(hub))
+        .merge(crate::system_update::router(auth_for_update, &config.data_dir));
     let app = crate::gateway::router(api, store.clone());
 
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -311,4 +315,27 @@ async fn housekeeping(store: Store, staff: Staff, mut stopping: watch::Receiver<
             tracing::warn!(error = %e, "refresh token purge failed");
         }
     }
+}
+
+/// Before this version migrates a database (the first start after an update), a verified
+/// copy of it as it was: `backups/pre-migration-<version>-<time>.db`. `comanda restore` puts
+/// it back, for example to go back to the previous version.
+fn snapshot_before_migrations(config: &Config, db: &Path) -> anyhow::Result<()> {
+    if !db.exists() {
+        return Ok(());
+    }
+    let status = comanda_store::migration_status(db, &migrations())
+        .with_context(|| format!("cannot read the migrations of {}", db.display()))?;
+    let pending = status.iter().any(|s| !s.pending.is_empty());
+    let used = status.iter().any(|s| !s.applied.is_empty());
+    if !(pending && used) {
+        return Ok(());
+    }
+    let dir = config.data_dir.join("backups");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let to = dir.join(format!("pre-migration-{}-{stamp}.db", crate::version()));
+    crate::backup::backup(config, &to).context("cannot snapshot the database before migrating it")?;
+    tracing::info!(snapshot = %to.display(), "database saved before this version's migrations");
+    Ok(())
 }

@@ -51,26 +51,35 @@ pub fn urls(addr: SocketAddr, tls: bool) -> Vec<String> {
 }
 
 pub fn serving(addr: SocketAddr, mdns: bool, tls: bool) {
+    print!("{}", banner(addr, mdns, tls));
+}
+
+/// Where to open the box, and (listening on every interface) a QR code of its first address:
+/// printed at start, and the appliance's console shows it above the login prompt.
+pub fn banner(addr: SocketAddr, mdns: bool, tls: bool) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
     let urls = urls(addr, tls);
     for url in &urls {
-        println!("Comanda is running at {url}");
+        let _ = writeln!(out, "Comanda is running at {url}");
     }
     if mdns {
         let scheme = if tls { "https" } else { "http" };
-        println!("  on this network also at {scheme}://comanda.local{}/", port_suffix(addr, tls));
+        let _ = writeln!(out, "  on this network also at {scheme}://comanda.local{}/", port_suffix(addr, tls));
     }
     if let Some(first) = urls.first() {
-        println!("  API docs: {first}api/v1/openapi.json");
+        let _ = writeln!(out, "  API docs: {first}api/v1/openapi.json");
         if tls {
-            println!("  tablets trust the box once they install {first}api/v1/system/ca.pem");
+            let _ = writeln!(out, "  tablets trust the box once they install {first}api/v1/system/ca.pem");
         }
         // A QR code of the address, for tablets at the console (the setup screen shows one too).
         if addr.ip().is_unspecified()
             && let Ok(code) = qrcode::QrCode::new(first.as_bytes())
         {
-            println!("{}", code.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build());
+            let _ = writeln!(out, "{}", code.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build());
         }
     }
+    out
 }
 
 pub fn demo(outcome: &DemoOutcome) {

@@ -184,8 +184,14 @@ fn document_shared_errors(doc: &mut utoipa::openapi::OpenApi) {
 async fn reject_oversized(req: Request, next: Next) -> Response {
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
-        return ApiError::payload_too_large(BODY_LIMIT).into_response();
+    // The one route that takes files: an update streams to disk (its handler counts).
+    let limit = if req.uri().path() == crate::system_update::UPDATE_PATH {
+        crate::system_update::UPDATE_LIMIT
+    } else {
+        BODY_LIMIT as u64
+    };
+    if declared.is_some_and(|len| len > limit) {
+        return ApiError::payload_too_large(limit as usize).into_response();
     }
     next.run(req).await
 }
@@ -221,12 +227,14 @@ async fn json_errors(req: Request, next: Next) -> Response {
 #[derive(Serialize, ToSchema)]
 struct Health {
     status: &'static str,
+    /// This build's version (changes with an update).
+    version: &'static str,
 }
 
 /// Liveness: the process answers.
 #[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, description = "OK", body = Health)))]
 async fn healthz() -> axum::Json<Health> {
-    axum::Json(Health { status: "ok" })
+    axum::Json(Health { status: "ok", version: crate::version() })
 }
 
 /// Readiness: the store is open, migrations ran, a read succeeds, and no check found damage.
@@ -240,7 +248,7 @@ async fn readyz(State(store): State<Store>) -> Result<axum::Json<Health>, ApiErr
         .read(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map_err(comanda_store::StoreError::from))
         .await
         .map_err(|_| ApiError::unavailable("the database is not readable"))?;
-    Ok(axum::Json(Health { status: "ready" }))
+    Ok(axum::Json(Health { status: "ready", version: crate::version() }))
 }
 
 /// This document (OpenAPI 3.1).

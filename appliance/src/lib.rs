@@ -15,8 +15,20 @@ pub mod gateway;
 pub mod hub;
 pub mod mdns;
 pub mod metrics;
+pub mod system_update;
 pub mod tls;
+pub mod update;
 pub mod webui;
 
 pub use app::{Running, migrations, start};
 pub use config::{Config, Overrides};
+
+/// This build's version: the package version, plus `+LABEL` when built with
+/// `COMANDA_BUILD=LABEL` (`cargo xtask image` labels its builds, so an update shows).
+pub fn version() -> &'static str {
+    static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| match option_env!("COMANDA_BUILD") {
+        Some(label) if !label.is_empty() => format!("{}+{label}", env!("CARGO_PKG_VERSION")),
+        _ => env!("CARGO_PKG_VERSION").to_owned(),
+    });
+    VERSION.as_str()
+}

@@ -10,13 +10,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use comanda_appliance::config::{Config, LogFormat, Overrides};
-use comanda_appliance::{backup, check, console, demo};
+use comanda_appliance::{backup, check, console, demo, update};
 use comanda_domain::SystemClock;
 use rand::Rng;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "comanda", version, about = "Comanda: the offline-first restaurant point of sale, on one box.")]
+#[command(name = "comanda", version = comanda_appliance::version(), about = "Comanda: the offline-first restaurant point of sale, on one box.")]
 struct Cli {
     /// TOML configuration file (settings: listen, data_dir, mdns, log_format).
     #[arg(long, global = true, value_name = "FILE")]
@@ -72,6 +72,31 @@ enum Command {
         /// none is mounted there). Default: `backup_copy_dir` from the config.
         #[arg(long, value_name = "DIR")]
         copy_to: Option<PathBuf>,
+    },
+    /// Write a new version onto the spare root partition and boot it once (appliance only,
+    /// as root); it falls back to the running version unless the new one becomes healthy.
+    Update {
+        /// A disk image (`comanda-….raw[.zst]`) or root filesystem (`….root.ext4[.zst]`),
+        /// with its `FILE.sha256` beside it.
+        #[arg(required_unless_present = "staged", conflicts_with = "staged")]
+        file: Option<PathBuf>,
+        /// Apply the update uploaded on the dashboard (in the data dir's update/ folder).
+        #[arg(long)]
+        staged: bool,
+        /// Reboot into the new version once it is written.
+        #[arg(long)]
+        reboot: bool,
+    },
+    /// Wait until the box answers /readyz (boot counting uses it to accept a new version).
+    WaitReady {
+        /// Give up after this many seconds (exit status 1).
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+    },
+    /// Write the box's addresses and a QR code of them to FILE (the console shows it).
+    Banner {
+        #[arg(long, value_name = "FILE")]
+        issue: PathBuf,
     },
     /// Replace the database with a backup (the server must be stopped; the old one is kept aside).
     Restore {
@@ -140,6 +165,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for f in found {
                 console::say(&format!("{}  {}  (version {}, site {})", f.name, f.urls.join(" "), f.version, f.site));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Update { file, staged, reboot } => {
+            let layout = update::Layout::system()?;
+            let applied = match file {
+                Some(file) if !staged => update::apply(&file, &layout)?,
+                _ => update::apply_staged(&config, &layout)?,
+            };
+            console::say(&format!(
+                "Version {} written to root {} (boot entry {}): it starts at the next boot, once; if it does not become healthy the box goes back to this version.",
+                applied.version, applied.slot, applied.entry
+            ));
+            if reboot {
+                update::reboot()?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::WaitReady { timeout } => {
+            let ready = update::wait_ready(&config, std::time::Duration::from_secs(timeout));
+            if !ready {
+                eprintln!("comanda: not ready after {timeout} s");
+            }
+            Ok(if ready { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Banner { issue } => {
+            let text = console::banner(config.listen, config.mdns, config.tls);
+            std::fs::write(&issue, text).with_context(|| format!("cannot write {}", issue.display()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => {

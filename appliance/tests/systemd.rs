@@ -18,7 +18,15 @@ fn shipped(name: &str) -> std::path::PathBuf {
 fn the_units_pass_systemd_analyze_verify() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut units = Vec::new();
-    for name in ["comanda.service", "comanda-backup.service", "comanda-backup.timer"] {
+    for name in [
+        "comanda.service",
+        "comanda-backup.service",
+        "comanda-backup.timer",
+        "comanda-boot-check.service",
+        "comanda-console.service",
+        "comanda-update.service",
+        "comanda-update.path",
+    ] {
         let text = std::fs::read_to_string(shipped(name)).expect("unit");
         // Verify checks that ExecStart= exists: point it at the binary under test.
         let path = dir.path().join(name);

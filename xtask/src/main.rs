@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
 mod hostile;
+mod image;
 
 const USAGE: &str = "\
 Usage: cargo xtask <command>
@@ -24,6 +25,8 @@ Commands:
                    bench/results/, the README's Performance table from them (--quick: ~1 min)
   faults           the fault drills: 30 kill -9 under load, printers failing under load,
                    schemathesis and the fuzz targets, each bounded in time
+  image [--test]   the appliance disk image in target/image/ (as root: installs its Debian
+                   build tools); --test boots it in qemu: setup, reboot, update, fallback
   migrations-lock  record the SHA-256 of new migrations in migrations.lock (never edits old lines)
   help             print this message";
 
@@ -56,6 +59,7 @@ fn run(command: Option<&str>, rest: &[String]) -> Result<()> {
         Some("ci") => ci()?,
         Some("bench") => bench(rest)?,
         Some("faults") => faults(rest)?,
+        Some("image") => image::image(rest)?,
         Some("migrations-lock") => migrations_lock()?,
         Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
     }
