@@ -42,7 +42,9 @@ EXCLUDED_MODULES=(
 base() {
     local out="$1" excludes=() m
     for m in "${EXCLUDED_MODULES[@]}"; do
-        excludes+=("--dpkgopt=path-exclude=/usr/lib/modules/*/$m/*")
+        # bookworm's packages ship /lib/modules (a symlink to /usr/lib/modules): dpkg matches
+        # the packaged path.
+        excludes+=("--dpkgopt=path-exclude=/lib/modules/*/$m/*" "--dpkgopt=path-exclude=/usr/lib/modules/*/$m/*")
     done
     mmdebstrap --mode=root --variant=minbase \
         --include=systemd-sysv,udev,linux-image-amd64,initramfs-tools,systemd-boot,dbus,e2fsprogs,dosfstools,iproute2,kmod \
