@@ -186,6 +186,21 @@ test("an evening in the browser, from the wizard to the dashboard", async () => 
   await d.waitForTimeout(300);
   await shoot(d, "menu-editor");
 
+  // System: the running version, and an update whose checksum does not match is refused with
+  // the box's own explanation (nothing is installed).
+  await d.click(sel("nav-system"));
+  const version = await d.waitForSelector(sel("system-version"));
+  assert.match(await version.textContent(), /^\d+\.\d+\.\d+/);
+  await d.setInputFiles(sel("update-file"), { name: "comanda-next.root.ext4.zst", mimeType: "application/octet-stream", buffer: Buffer.from("not really a system") });
+  await d.setInputFiles(sel("update-sha256"), { name: "comanda-next.root.ext4.zst.sha256", mimeType: "text/plain", buffer: Buffer.from(`${"0".repeat(64)}  comanda-next.root.ext4.zst\n`) });
+  await d.click(sel("update-upload"));
+  await d.waitForSelector("form .form-error:text('damaged or incomplete')");
+  await shoot(d, "system");
+  // The browser logs that refused upload itself; it was the point, so it is not an error here.
+  const expected = dash.errors.filter((e) => e.includes("422"));
+  assert.equal(expected.length, 1, "the refused upload");
+  dash.errors.splice(dash.errors.indexOf(expected[0]), 1);
+
   // ---- the same screens on a phone ----
   const phone = await open(PHONE, "/waiter/");
   await phone.page.waitForSelector(sel("pin-digit-1"));
