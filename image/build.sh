@@ -94,6 +94,30 @@ rootimg() {
     rm -f "$out"
     mkfs.ext4 -q -F -L comanda-root -U "$(uuid_for root)" -E "hash_seed=$(uuid_for root-hash),root_owner=0:0" \
         -d "$root" "$out" "${ROOT_MIB}M"
+    fix_ctimes "$out"
+}
+
+# mkfs.ext4 -d (e2fsprogs 1.47.0) copies each file's ctime and atime, which are when it was
+# unpacked and read here: set both to SOURCE_DATE_EPOCH on every used inode. The used inodes are those not
+# listed free in each group's bitmap.
+fix_ctimes() {
+    local image="$1"
+    dumpe2fs "$image" 2>/dev/null | awk -v when="@$SOURCE_DATE_EPOCH" '
+        /^Inodes per group:/ { per = $4 }
+        /^Group [0-9]+:/ { group = $2 + 0 }
+        /^  Free inodes:/ {
+            delete free
+            n = split(substr($0, index($0, ":") + 1), ranges, ",")
+            for (i = 1; i <= n; i++) {
+                gsub(/ /, "", ranges[i]); if (ranges[i] == "") continue
+                split(ranges[i], ab, "-"); if (ab[2] == "") ab[2] = ab[1]
+                for (x = ab[1]; x <= ab[2]; x++) free[x] = 1
+            }
+            for (x = group * per + 1; x <= (group + 1) * per; x++)
+                if (!(x in free)) printf "sif <%d> ctime %s\nsif <%d> atime %s\n", x, when, x, when
+        }' >"$image.ctimes"
+    debugfs -w -f "$image.ctimes" "$image" >/dev/null 2>&1
+    rm -f "$image.ctimes"
 }
 
 disk() {

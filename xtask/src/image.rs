@@ -35,6 +35,8 @@ const OWNER: (&str, &str) = ("owner", "image test password");
 
 struct Built {
     version: String,
+    base: PathBuf,
+    binary: PathBuf,
     raw: PathBuf,
     image: PathBuf,
     update: PathBuf,
@@ -65,7 +67,8 @@ pub fn image(rest: &[String]) -> Result<()> {
     compress(&raw, &image)?;
     let update = out.join(format!("comanda-{version}-x86_64.root.ext4.zst"));
     compress(&root, &update)?;
-    let built = Built { version, raw, image, update, rootfs, work, build_seconds: started.elapsed().as_secs_f64() };
+    let build_seconds = started.elapsed().as_secs_f64();
+    let built = Built { version, base, binary, raw, image, update, rootfs, work, build_seconds };
     eprintln!(
         "==> image: {} ({} compressed, {} raw) and the update file {} in {:.0} s",
         built.image.display(),
@@ -201,10 +204,8 @@ fn compress(from: &Path, to: &Path) -> Result<()> {
     let mut zstd = Command::new("zstd");
     zstd.args(["-q", "-f", "-T0", "-10", "--sparse"]).arg(from).arg("-o").arg(to);
     run_command(&format!("zstd {}", to.display()), zstd)?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut File::open(to)?, &mut hasher)?;
     let name = to.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    fs::write(sidecar(to), format!("{}  {name}\n", hex::encode(hasher.finalize())))?;
+    fs::write(sidecar(to), format!("{}  {name}\n", file_sha256(to)?))?;
     Ok(())
 }
 
@@ -228,8 +229,33 @@ fn mib(bytes: u64) -> String {
 
 // ---- the boot test ------------------------------------------------------------------------
 
+/// The same inputs give the same bytes: the rootfs, root filesystem and disk made again from
+/// the same Debian base and binary equal the first ones.
+fn same_bytes_again(built: &Built) -> Result<()> {
+    let again = built.work.join("again");
+    fs::create_dir_all(&again)?;
+    let (rootfs, root, raw) = (again.join("rootfs"), again.join("root.ext4"), again.join("disk.raw"));
+    recipe(&["rootfs", path(&built.base), path(&rootfs), path(&built.binary), &built.version])?;
+    recipe(&["rootimg", path(&rootfs), path(&root)])?;
+    recipe(&["disk", path(&rootfs), path(&root), path(&raw)])?;
+    let (first, second) = (file_sha256(&built.raw)?, file_sha256(&raw)?);
+    fs::remove_dir_all(&again)?;
+    if first != second {
+        bail!("the image is not reproducible: the same inputs gave {first} and then {second}");
+    }
+    eprintln!("==> image test: built twice from the same inputs, the same bytes ({first})");
+    Ok(())
+}
+
+fn file_sha256(file: &Path) -> Result<String> {
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut File::open(file)?, &mut hasher)?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
 fn boot_test(built: &Built) -> Result<()> {
     let work = &built.work;
+    same_bytes_again(built)?;
     // Two more builds to update to: the next version (same code, another label) and a broken
     // one (its `comanda` exits at once), each as the root filesystem update file.
     let next_label = format!("{}.next", build_label());
@@ -252,6 +278,7 @@ fn boot_test(built: &Built) -> Result<()> {
         "image_raw_bytes": size(&built.raw)?,
         "update_file_compressed_bytes": size(&built.update)?,
         "build_seconds": built.build_seconds.round(),
+        "reproducible": true,
     });
 
     // 1. First start: the setup wizard waits; an installer sets the restaurant up.
