@@ -4,7 +4,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -119,7 +119,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     if !check_later {
         refuse_corrupt(config, &db)?;
     }
-    snapshot_before_migrations(config, &db)?;
+    snapshot_before_migrations(config, &db, &migrations())?;
     let store = {
         let clock = clock.clone();
         let services = migrations();
@@ -320,16 +320,16 @@ async fn housekeeping(store: Store, staff: Staff, mut stopping: watch::Receiver<
 /// Before this version migrates a database (the first start after an update), a verified
 /// copy of it as it was: `backups/pre-migration-<version>-<time>.db`. `comanda restore` puts
 /// it back, for example to go back to the previous version.
-fn snapshot_before_migrations(config: &Config, db: &Path) -> anyhow::Result<()> {
+fn snapshot_before_migrations(config: &Config, db: &Path, services: &[&Migrations]) -> anyhow::Result<Option<PathBuf>> {
     if !db.exists() {
-        return Ok(());
+        return Ok(None);
     }
-    let status = comanda_store::migration_status(db, &migrations())
+    let status = comanda_store::migration_status(db, services)
         .with_context(|| format!("cannot read the migrations of {}", db.display()))?;
     let pending = status.iter().any(|s| !s.pending.is_empty());
     let used = status.iter().any(|s| !s.applied.is_empty());
     if !(pending && used) {
-        return Ok(());
+        return Ok(None);
     }
     let dir = config.data_dir.join("backups");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -337,5 +337,43 @@ fn snapshot_before_migrations(config: &Config, db: &Path) -> anyhow::Result<()> 
     let to = dir.join(format!("pre-migration-{}-{stamp}.db", crate::version()));
     crate::backup::backup(config, &to).context("cannot snapshot the database before migrating it")?;
     tracing::info!(snapshot = %to.display(), "database saved before this version's migrations");
-    Ok(())
+    Ok(Some(to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use comanda_domain::SystemClock;
+    use comanda_store::Migration;
+
+    static OLD: Migrations = Migrations {
+        service: "update_test",
+        steps: &[Migration { version: 1, name: "notes", sql: "CREATE TABLE notes (text TEXT NOT NULL) STRICT" }],
+    };
+    static NEW: Migrations = Migrations {
+        service: "update_test",
+        steps: &[
+            Migration { version: 1, name: "notes", sql: "CREATE TABLE notes (text TEXT NOT NULL) STRICT" },
+            Migration { version: 2, name: "notes_at", sql: "ALTER TABLE notes ADD COLUMN at TEXT" },
+        ],
+    };
+
+    #[test]
+    fn a_version_with_new_migrations_first_saves_the_database_as_it_was() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
+        let db = config.database_path();
+        // A fresh box has nothing to save.
+        assert_eq!(snapshot_before_migrations(&config, &db, &[&OLD])?, None);
+        let store = Store::open(&db, Arc::new(SystemClock), &[&OLD])?;
+        drop(store);
+        // The same version again: nothing to migrate, nothing saved.
+        assert_eq!(snapshot_before_migrations(&config, &db, &[&OLD])?, None);
+        // The next version brings step 2: the database is saved first, still without it.
+        let saved = snapshot_before_migrations(&config, &db, &[&NEW])?.expect("a snapshot");
+        assert!(saved.starts_with(dir.path().join("backups")), "{}", saved.display());
+        let status = comanda_store::migration_status(&saved, &[&NEW])?;
+        assert_eq!((status[1].applied.as_slice(), status[1].pending.as_slice()), (&[1][..], &[2][..]), "{status:?}");
+        Ok(())
+    }
 }
