@@ -23,8 +23,17 @@ use sha2::{Digest, Sha256};
 use crate::{cargo, run_command, target_dir, workspace_root};
 
 /// Debian packages the build and the boot test use.
-const PACKAGES: &[&str] =
-    &["mmdebstrap", "systemd-boot-efi", "dosfstools", "mtools", "e2fsprogs", "zstd", "ovmf", "qemu-system-x86"];
+const PACKAGES: &[&str] = &[
+    "mmdebstrap",
+    "systemd",
+    "systemd-boot-efi",
+    "dosfstools",
+    "mtools",
+    "e2fsprogs",
+    "zstd",
+    "ovmf",
+    "qemu-system-x86",
+];
 /// The host side of the guest's port 80 (loopback only).
 const FORWARD: &str = "127.0.0.1:18080";
 const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";
