@@ -120,6 +120,16 @@ fix_ctimes() {
     rm -f "$image.ctimes"
 }
 
+# A systemd-repart definition of a fixed-size partition, filled from a file (or empty).
+partition() {
+    local conf="$1" type="$2" label="$3" mib="$4" from="$5"
+    {
+        printf '[Partition]\nType=%s\nLabel=%s\n' "$type" "$label"
+        [[ -n "$from" ]] && printf 'CopyBlocks=%s\n' "$from"
+        printf 'SizeMinBytes=%sM\nSizeMaxBytes=%sM\n' "$mib" "$mib"
+    } >"$conf"
+}
+
 disk() {
     local root="$1" rootimg="$2" out="$3" work
     work="$(mktemp -d "$(dirname "$out")/disk.XXXXXX")"
@@ -153,37 +163,10 @@ LOADER
         "$work/data.ext4" "${DATA_MIB}M"
 
     mkdir -p "$work/repart"
-    cat >"$work/repart/10-esp.conf" <<CONF
-[Partition]
-Type=esp
-Label=esp
-CopyBlocks=$work/esp.vfat
-SizeMinBytes=${ESP_MIB}M
-SizeMaxBytes=${ESP_MIB}M
-CONF
-    cat >"$work/repart/20-root-a.conf" <<CONF
-[Partition]
-Type=root-x86-64
-Label=comanda-root-a
-CopyBlocks=$rootimg
-SizeMinBytes=${ROOT_MIB}M
-SizeMaxBytes=${ROOT_MIB}M
-CONF
-    cat >"$work/repart/30-root-b.conf" <<CONF
-[Partition]
-Type=root-x86-64
-Label=comanda-root-b
-SizeMinBytes=${ROOT_MIB}M
-SizeMaxBytes=${ROOT_MIB}M
-CONF
-    cat >"$work/repart/40-data.conf" <<CONF
-[Partition]
-Type=linux-generic
-Label=comanda-data
-CopyBlocks=$work/data.ext4
-SizeMinBytes=${DATA_MIB}M
-SizeMaxBytes=${DATA_MIB}M
-CONF
+    partition "$work/repart/10-esp.conf" esp esp "$ESP_MIB" "$work/esp.vfat"
+    partition "$work/repart/20-root-a.conf" root-x86-64 comanda-root-a "$ROOT_MIB" "$rootimg"
+    partition "$work/repart/30-root-b.conf" root-x86-64 comanda-root-b "$ROOT_MIB" ""
+    partition "$work/repart/40-data.conf" linux-generic comanda-data "$DATA_MIB" "$work/data.ext4"
     rm -f "$out"
     systemd-repart --empty=create --size=auto --dry-run=no --definitions="$work/repart" \
         --seed="$(uuid_for disk)" "$out" >/dev/null
