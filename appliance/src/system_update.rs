@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{FromRef, State};
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_LENGTH;
+use axum::http::{HeaderMap, StatusCode};
 use comanda_api::{ApiError, ErrorBody, Query};
 use comanda_domain::Role;
 use comanda_staff::{Auth, AuthStaff};
@@ -24,6 +25,8 @@ use utoipa_axum::routes;
 
 /// The largest update file taken (a compressed image is ≈ 200 MB; a raw root 1 GiB).
 pub const UPDATE_LIMIT: u64 = 2 << 30;
+/// What an upload must leave free on the data partition: the restaurant keeps taking orders.
+const KEEP_FREE: u64 = 512 << 20;
 pub const UPDATE_PATH: &str = "/api/v1/system/update";
 
 /// The files of a staged update, in `<data dir>/update/`.
@@ -45,8 +48,9 @@ impl Staging {
     pub fn status(&self) -> PathBuf {
         self.dir.join("status.json")
     }
+    /// Each upload streams into its own file: two at once never mix.
     fn partial(&self) -> PathBuf {
-        self.dir.join("upload.partial")
+        self.dir.join(format!("upload-{}.partial", uuid::Uuid::new_v4()))
     }
 }
 
@@ -93,11 +97,13 @@ struct Staged {
         (status = 403, description = "Owners only", body = ErrorBody),
         (status = 409, description = "An update is already being applied", body = ErrorBody),
         (status = 413, description = "Larger than 2 GiB", body = ErrorBody),
-        (status = 422, description = "The file does not match its checksum", body = ErrorBody)))]
+        (status = 422, description = "The file does not match its checksum", body = ErrorBody),
+        (status = 507, description = "Not enough room on the data partition beside the restaurant's data", body = ErrorBody)))]
 async fn upload(
     State(state): State<UpdateState>,
     who: AuthStaff,
     Query(p): Query<UploadParams>,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, axum::Json<Staged>), ApiError> {
     who.require_role(&[Role::Owner])?;
@@ -105,21 +111,34 @@ async fn upload(
     if expected.len() != 64 || !expected.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::bad_request("sha256 must be 64 hex digits"));
     }
+    let length = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| ApiError::bad_request("send the update file with its Content-Length"))?;
     let staging = Staging::new(&state.dir);
     if tokio::fs::try_exists(staging.checksum()).await.unwrap_or(false) {
         return Err(ApiError::conflict("an update is already being applied; wait for the box to restart"));
     }
+    if comanda_store::free_bytes(&state.dir).is_some_and(|free| free < length.saturating_add(KEEP_FREE)) {
+        return Err(ApiError::insufficient_storage());
+    }
     tokio::fs::create_dir_all(&staging.dir).await.map_err(ApiError::internal)?;
-    let mut file = tokio::fs::File::create(staging.partial()).await.map_err(ApiError::internal)?;
+    let partial = staging.partial();
+    let mut file = tokio::fs::File::create(&partial).await.map_err(ApiError::internal)?;
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| ApiError::bad_request("the upload was cut off"))?;
+        let Ok(chunk) = chunk else {
+            drop(file);
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(ApiError::bad_request("the upload was cut off"));
+        };
         bytes += chunk.len() as u64;
         if bytes > UPDATE_LIMIT {
             drop(file);
-            let _ = tokio::fs::remove_file(staging.partial()).await;
+            let _ = tokio::fs::remove_file(&partial).await;
             return Err(ApiError::payload_too_large(UPDATE_LIMIT as usize));
         }
         hasher.update(&chunk);
@@ -129,22 +148,20 @@ async fn upload(
     drop(file);
     let actual = hex::encode(hasher.finalize());
     if actual != expected {
-        let _ = tokio::fs::remove_file(staging.partial()).await;
+        let _ = tokio::fs::remove_file(&partial).await;
         return Err(ApiError::validation(format!(
             "the upload's SHA-256 is {actual}, not {expected}: the file is damaged or incomplete; nothing was changed"
         )));
     }
     let _ = tokio::fs::remove_file(staging.status()).await;
-    tokio::fs::rename(staging.partial(), staging.file()).await.map_err(ApiError::internal)?;
-    write_synced(&staging.checksum(), format!("{actual}  staged\n").as_bytes()).await.map_err(|e| disk_error(&e))?;
+    tokio::fs::rename(&partial, staging.file()).await.map_err(ApiError::internal)?;
+    let (checksum, line) = (staging.checksum(), format!("{actual}  staged\n"));
+    tokio::task::spawn_blocking(move || comanda_store::write_file_durably(&checksum, line.as_bytes(), 0o644))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| disk_error(&e))?;
     tracing::info!(bytes, sha256 = %actual, by = %who.name, "update uploaded and staged");
     Ok((StatusCode::ACCEPTED, axum::Json(Staged { state: "staged", bytes, sha256: actual })))
-}
-
-async fn write_synced(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let mut file = tokio::fs::File::create(path).await?;
-    file.write_all(data).await?;
-    file.sync_all().await
 }
 
 fn disk_error(e: &std::io::Error) -> ApiError {

@@ -42,7 +42,9 @@ async fn only_an_owner_s_whole_matching_file_is_staged_and_only_once() {
     assert_eq!(std::fs::read(staging.join("staged")).expect("staged file"), file);
     let sidecar = std::fs::read_to_string(staging.join("staged.sha256")).expect("checksum");
     assert!(sidecar.starts_with(&sum), "{sidecar}");
-    assert!(!staging.join("upload.partial").exists());
+    let left: Vec<_> =
+        std::fs::read_dir(&staging).expect("staging").filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert!(!left.iter().any(|n| n.to_string_lossy().ends_with(".partial")), "uploads left behind: {left:?}");
 
     let again = owner.raw("POST", &format!("/api/v1/system/update?sha256={sum}"), upload(&file)).await;
     assert_eq!((again.status, again.error_code()), (409, Some("conflict")), "{}", again.text);
