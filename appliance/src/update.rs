@@ -104,6 +104,12 @@ pub struct Applied {
 }
 
 pub fn apply(file: &Path, layout: &Layout) -> anyhow::Result<Applied> {
+    apply_then(file, layout, || {})
+}
+
+/// [`apply`], calling `written` once the new root and its kernel are in place and before the
+/// boot entry that starts them is added.
+fn apply_then(file: &Path, layout: &Layout, written: impl FnOnce()) -> anyhow::Result<Applied> {
     let target = running_slot(&layout.cmdline)?.other();
     verify_checksum(file)?;
     let device = layout.partitions.join(target.label());
@@ -114,6 +120,7 @@ pub fn apply(file: &Path, layout: &Layout) -> anyhow::Result<Applied> {
         bail!("{} reads back differently from what was written: the disk may be failing", device.display());
     }
     let version = install_boot_files(&device, target, layout)?;
+    written();
     let entry = add_boot_entry(&layout.esp, target, &version)?;
     rustix::fs::sync();
     Ok(Applied { slot: target.name(), version, entry, bytes })
@@ -324,10 +331,17 @@ pub fn add_boot_entry(esp: &Path, slot: Slot, version: &str) -> anyhow::Result<S
 }
 
 /// `--staged`: applies the upload in `update/`, records the outcome in `update/status.json`
-/// and removes the upload either way (so the path unit does not start again).
+/// and removes the upload either way, so the path unit does not start again. On success it is
+/// removed before the boot entry is added: after a power cut between the two, the trial boot
+/// of the new root must not find the upload and write it over the old root, its fallback.
 pub fn apply_staged(config: &crate::Config, layout: &Layout) -> anyhow::Result<Applied> {
     let staging = crate::system_update::Staging::new(&config.data_dir);
-    let outcome = apply(&staging.file(), layout);
+    let remove_upload = || {
+        let _ = fs::remove_file(staging.checksum());
+        let _ = fs::remove_file(staging.file());
+        rustix::fs::sync();
+    };
+    let outcome = apply_then(&staging.file(), layout, remove_upload);
     let at = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let status = match &outcome {
         Ok(applied) => {
@@ -337,8 +351,8 @@ pub fn apply_staged(config: &crate::Config, layout: &Layout) -> anyhow::Result<A
             serde_json::json!({ "state": "failed", "at": at, "from": crate::version(), "error": format!("{e:#}") })
         }
     };
-    let _ = fs::remove_file(staging.file());
     let _ = fs::remove_file(staging.checksum());
+    let _ = fs::remove_file(staging.file());
     fs::write(staging.status(), serde_json::to_vec_pretty(&status)?)
         .with_context(|| format!("cannot write {}", staging.status().display()))?;
     outcome
