@@ -8,7 +8,8 @@
 pub mod api;
 mod auth;
 pub mod model;
-mod secret;
+/// argon2id hashing of passwords and PINs (also used by comanda-cloud for owners).
+pub mod secret;
 mod sql;
 
 use std::net::IpAddr;
