@@ -149,6 +149,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     };
     let printing = Printing::new(store.clone(), auth.clone(), printing_config, stopping.clone());
     let auth_for_update = auth.clone();
+    let auth_for_sync = auth.clone();
     let hub = Hub::start(store.clone(), auth, stopping.clone());
     // The event log's subscribers: they resume from their cursors, so nothing sent while the
     // box was down is missed.
@@ -156,6 +157,9 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     kitchen.spawn_ticket_maker();
     reporting.spawn_projection();
     printing.start().await.map_err(|e| anyhow::anyhow!("cannot start printing: {e}"))?;
+    // Cloud sync runs beside the service: nothing in the restaurant waits for it.
+    let sync = comanda_sync::Sync::new(store.clone(), config.cloud.clone());
+    sync.start(stopping.clone()).await.map_err(|e| anyhow::anyhow!("cannot start cloud sync: {e}"))?;
 
     let api = OpenApiRouter::new()
         .merge(comanda_site::router(site.clone()))
@@ -169,7 +173,8 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         .merge(comanda_audit::router(audit))
         .merge(comanda_printing::router(printing))
         .merge(crate::hub::router(hub))
-        .merge(crate::system_update::router(auth_for_update, &config.data_dir));
+        .merge(crate::system_update::router(auth_for_update, &config.data_dir))
+        .merge(comanda_sync::router(sync, auth_for_sync));
     let app = crate::gateway::router(api, store.clone());
 
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -29,6 +29,9 @@ pub struct Config {
     /// Where a USB stick for backup copies is mounted (`comanda backup` copies there when one
     /// is). `COMANDA_BACKUP_COPY_DIR`.
     pub backup_copy_dir: Option<PathBuf>,
+    /// Where to sync the event log (`[cloud]` url, site_id, token), or
+    /// `COMANDA_CLOUD_URL`, `COMANDA_CLOUD_SITE_ID`, `COMANDA_CLOUD_TOKEN` (all three).
+    pub cloud: Option<comanda_sync::CloudLink>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -48,6 +51,7 @@ impl Default for Config {
             print_reroute_after_secs: 30,
             tls: false,
             backup_copy_dir: None,
+            cloud: None,
         }
     }
 }
@@ -110,6 +114,16 @@ impl Config {
                 .ok()
                 .filter(|s| (1..=3600).contains(s))
                 .with_context(|| format!("COMANDA_PRINT_REROUTE_AFTER_SECS={v:?} must be 1 to 3600 seconds"))?;
+        }
+        match (env("COMANDA_CLOUD_URL"), env("COMANDA_CLOUD_SITE_ID"), env("COMANDA_CLOUD_TOKEN")) {
+            (None, None, None) => {}
+            (Some(url), Some(site_id), Some(token)) => {
+                let site_id = site_id
+                    .parse()
+                    .with_context(|| format!("COMANDA_CLOUD_SITE_ID={site_id:?} is not a site id (a UUID)"))?;
+                config.cloud = Some(comanda_sync::CloudLink { url, site_id, token });
+            }
+            _ => anyhow::bail!("give all of COMANDA_CLOUD_URL, COMANDA_CLOUD_SITE_ID and COMANDA_CLOUD_TOKEN, or none"),
         }
         if let Some(v) = flags.listen {
             config.listen = v;
@@ -185,6 +199,39 @@ mod tests {
         let from_flags = Config::load(Some(&file), env(&[("COMANDA_LISTEN", "127.0.0.1:9000")]), flags).expect("flags");
         assert_eq!(from_flags.listen.to_string(), "127.0.0.1:7000");
         assert_eq!(from_flags.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn the_cloud_comes_from_the_file_or_all_three_variables() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("comanda.toml");
+        let site = "01900000-0000-7000-8000-000000000001";
+        std::fs::write(
+            &file,
+            format!("[cloud]\nurl = \"https://cloud.example\"\nsite_id = \"{site}\"\ntoken = \"t1\"\n"),
+        )
+        .expect("write");
+        let from_file = Config::load(Some(&file), env(&[]), Overrides::default()).expect("file");
+        let link = from_file.cloud.expect("a cloud");
+        assert_eq!(
+            (link.url.as_str(), link.site_id.to_string(), link.token.as_str()),
+            ("https://cloud.example", site.to_owned(), "t1")
+        );
+        assert!(!format!("{link:?}").contains("t1"), "the token stays out of logs");
+
+        let all = [
+            ("COMANDA_CLOUD_URL", "http://127.0.0.1:9"),
+            ("COMANDA_CLOUD_SITE_ID", site),
+            ("COMANDA_CLOUD_TOKEN", "t2"),
+        ];
+        let from_env = Config::load(Some(&file), env(&all), Overrides::default()).expect("env");
+        assert_eq!(from_env.cloud.map(|l| l.token), Some("t2".to_owned()));
+        let err = Config::load(None, env(&all[..2]), Overrides::default()).expect_err("two of three");
+        assert!(format!("{err:#}").contains("COMANDA_CLOUD_TOKEN"), "{err:#}");
+        let bad = [("COMANDA_CLOUD_URL", "x"), ("COMANDA_CLOUD_SITE_ID", "nope"), ("COMANDA_CLOUD_TOKEN", "t")];
+        let err = Config::load(None, env(&bad), Overrides::default()).expect_err("bad id");
+        assert!(format!("{err:#}").contains("COMANDA_CLOUD_SITE_ID"), "{err:#}");
+        assert!(Config::load(None, env(&[]), Overrides::default()).expect("none").cloud.is_none());
     }
 
     #[test]

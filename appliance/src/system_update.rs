@@ -67,7 +67,9 @@ impl FromRef<UpdateState> for Auth {
 }
 
 pub fn router(auth: Auth, data_dir: &Path) -> OpenApiRouter {
-    OpenApiRouter::new().routes(routes!(upload, status)).with_state(UpdateState { auth, dir: Arc::from(data_dir) })
+    OpenApiRouter::new()
+        .routes(routes!(upload_update, update_status))
+        .with_state(UpdateState { auth, dir: Arc::from(data_dir) })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -99,7 +101,7 @@ struct Staged {
         (status = 413, description = "Larger than 2 GiB", body = ErrorBody),
         (status = 422, description = "The file does not match its checksum", body = ErrorBody),
         (status = 507, description = "Not enough room on the data partition beside the restaurant's data", body = ErrorBody)))]
-async fn upload(
+async fn upload_update(
     State(state): State<UpdateState>,
     who: AuthStaff,
     Query(p): Query<UploadParams>,
@@ -185,7 +187,7 @@ struct UpdateStatus {
         (status = 200, description = "Version and last update", body = UpdateStatus),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Managers and owners only", body = ErrorBody)))]
-async fn status(State(state): State<UpdateState>, who: AuthStaff) -> Result<axum::Json<UpdateStatus>, ApiError> {
+async fn update_status(State(state): State<UpdateState>, who: AuthStaff) -> Result<axum::Json<UpdateStatus>, ApiError> {
     who.require_manager()?;
     let staging = Staging::new(&state.dir);
     let last = tokio::fs::read(staging.status()).await.ok().and_then(|b| serde_json::from_slice(&b).ok());

@@ -40,7 +40,7 @@ async fn send(http: &reqwest::Client, base: &str, site: Uuid, token: &str, body:
 #[tokio::test]
 async fn each_event_counts_once_whatever_the_order_overlap_or_repetition() {
     let pg = support::Postgres::start();
-    let (base, cloud) = pg.cloud().await;
+    let (base, cloud) = support::cloud(&pg).await;
     admin::create_org(&cloud.pool, "Bistros", "olivia", "a long password").await.expect("org");
     let (site, token) = admin::create_site(&cloud.pool, "Bistros", "Rue Haute").await.expect("site");
     let http = reqwest::Client::new();
@@ -75,7 +75,7 @@ async fn each_event_counts_once_whatever_the_order_overlap_or_repetition() {
 #[tokio::test]
 async fn a_site_token_writes_only_its_own_site_and_stops_when_revoked() {
     let pg = support::Postgres::start();
-    let (base, cloud) = pg.cloud().await;
+    let (base, cloud) = support::cloud(&pg).await;
     admin::create_org(&cloud.pool, "Bistros", "olivia", "a long password").await.expect("org");
     let (a, token_a) = admin::create_site(&cloud.pool, "Bistros", "A").await.expect("site a");
     let (b, _token_b) = admin::create_site(&cloud.pool, "Bistros", "B").await.expect("site b");

@@ -7,6 +7,7 @@
 mod binary;
 mod client;
 mod fake_printer;
+mod postgres;
 mod stream;
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use serde_json::{Value, json};
 pub use binary::{BinaryBox, run_cli};
 pub use client::{Client, Raw, Reply, Session};
 pub use fake_printer::{FakePrinter, PrinterMode};
+pub use postgres::Postgres;
 pub use stream::EventStream;
 
 /// The owner every test box is set up with.
@@ -61,6 +63,7 @@ impl TestBox {
             print_reroute_after_secs: 30,
             tls: false,
             backup_copy_dir: None,
+            cloud: None,
         };
         tweak(&mut config);
         let box_clock: Arc<dyn Clock> = match &clock {

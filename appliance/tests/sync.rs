@@ -1,0 +1,156 @@
+//! Cloud sync end to end on loopback: a box and a `comanda-cloud` on a throwaway PostgreSQL.
+//! The cloud ends up holding exactly the box's event log — after a normal evening, after being
+//! down the whole time, and a revoked token stops the uploads with the reason shown.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use comanda_cloud::{Cloud, admin, db};
+use comanda_sync::CloudLink;
+use comanda_testkit::{Postgres, Session, TestBox};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Serves the cloud on `listener`'s address.
+async fn serve_cloud(pg: &Postgres, listener: tokio::net::TcpListener) -> Cloud {
+    let pool = db::pool(&pg.url, 16).expect("pool");
+    db::migrate(&pool).await.expect("migrations");
+    let cloud = Cloud { pool: Arc::new(pool) };
+    let app = comanda_cloud::router(cloud.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    cloud
+}
+
+async fn site(cloud: &Cloud) -> (Uuid, String) {
+    admin::create_org(&cloud.pool, "Bistros", "olivia", "a long password").await.expect("org");
+    admin::create_site(&cloud.pool, "Bistros", "Rue Haute").await.expect("site")
+}
+
+async fn boxed(url: &str, site_id: Uuid, token: &str) -> (TestBox, Session) {
+    let link = CloudLink { url: url.to_owned(), site_id, token: token.to_owned() };
+    let tb = TestBox::start_configured(|c| c.cloud = Some(link)).await.expect("box");
+    let owner = tb.set_up().await;
+    (tb, owner)
+}
+
+/// Some of an evening's changes: areas and tables (each an event in the log).
+async fn work(tb: &TestBox, owner: &Session, n: usize) {
+    let client = tb.client().as_session(owner);
+    for i in 0..n {
+        let area = client
+            .post("/api/v1/areas", json!({"name": format!("Room {i}-{}", Uuid::now_v7())}))
+            .await
+            .expect_status(201);
+        let id = area.body["id"].as_str().expect("area id").to_owned();
+        client.post("/api/v1/tables", json!({"area_id": id, "name": format!("T{i}"), "seats": 4})).await;
+    }
+}
+
+async fn status(tb: &TestBox, owner: &Session) -> Value {
+    tb.client().as_session(owner).get("/api/v1/sync/status").await.expect_status(200).body
+}
+
+/// Until the cloud has confirmed everything the box has (bounded: 30 s).
+async fn wait_synced(tb: &TestBox, owner: &Session) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let s = status(tb, owner).await;
+        if s["backlog"] == 0 && s["last_ack_seq"].as_u64() == Some(tb.running().store.last_seq()) {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "never synced: {s}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The cloud holds exactly the box's log: every seq once, the same ids.
+async fn assert_cloud_equals_box(cloud: &Cloud, tb: &TestBox, site_id: Uuid) {
+    let events = tb.running().store.events_after(0, 100_000).await.expect("box log");
+    let client = cloud.pool.get().await.expect("connection");
+    let rows = client
+        .query("SELECT seq, id FROM events WHERE site_id = $1 ORDER BY seq", &[&site_id])
+        .await
+        .expect("cloud log");
+    let cloud_log: Vec<(u64, Uuid)> = rows.iter().map(|r| (r.get::<_, i64>(0) as u64, r.get::<_, Uuid>(1))).collect();
+    let box_log: Vec<(u64, Uuid)> = events.iter().map(|e| (e.seq, e.id.as_uuid())).collect();
+    assert!(!box_log.is_empty());
+    assert_eq!(cloud_log, box_log, "the cloud's copy of the log differs from the box's");
+}
+
+#[tokio::test]
+async fn an_evening_reaches_the_cloud_exactly_once() {
+    let pg = Postgres::start();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let cloud = serve_cloud(&pg, listener).await;
+    let (site_id, token) = site(&cloud).await;
+    let (tb, owner) = boxed(&url, site_id, &token).await;
+    work(&tb, &owner, 20).await;
+    let s = wait_synced(&tb, &owner).await;
+    assert_eq!(
+        (s["enabled"].as_bool(), s["last_error"].is_null(), s["stopped"].as_bool()),
+        (Some(true), true, Some(false)),
+        "{s}"
+    );
+    assert_cloud_equals_box(&cloud, &tb, site_id).await;
+    tb.stop().await;
+}
+
+#[tokio::test]
+async fn a_cloud_down_all_evening_gets_the_whole_backlog_when_it_comes_back() {
+    let pg = Postgres::start();
+    // The cloud's address is known, but nothing answers there yet.
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = reserved.local_addr().expect("addr");
+    drop(reserved);
+    let pool = db::pool(&pg.url, 4).expect("pool");
+    db::migrate(&pool).await.expect("migrations");
+    let offline = Cloud { pool: Arc::new(pool) };
+    let (site_id, token) = site(&offline).await;
+    let (tb, owner) = boxed(&format!("http://{addr}"), site_id, &token).await;
+    work(&tb, &owner, 10).await;
+    // The restaurant works on; the sync says why it is behind.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let behind = loop {
+        let s = status(&tb, &owner).await;
+        if s["last_error"].is_string() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no error shown while the cloud is down: {s}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(behind["backlog"].as_u64() > Some(0) && behind["last_success"].is_null(), "{behind}");
+    assert!(behind["last_error"].as_str().is_some_and(|e| e.contains("not reachable")), "{behind}");
+
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("the cloud comes back on its address");
+    let cloud = serve_cloud(&pg, listener).await;
+    work(&tb, &owner, 3).await;
+    wait_synced(&tb, &owner).await;
+    assert_cloud_equals_box(&cloud, &tb, site_id).await;
+    tb.stop().await;
+}
+
+#[tokio::test]
+async fn a_revoked_token_stops_the_uploads_and_says_why() {
+    let pg = Postgres::start();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let cloud = serve_cloud(&pg, listener).await;
+    let (site_id, token) = site(&cloud).await;
+    let (tb, owner) = boxed(&url, site_id, &token).await;
+    wait_synced(&tb, &owner).await;
+    admin::revoke_site(&cloud.pool, site_id).await.expect("revoke");
+    work(&tb, &owner, 2).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let stopped = loop {
+        let s = status(&tb, &owner).await;
+        if s["stopped"] == true {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "uploads never stopped: {s}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(stopped["last_error"].as_str().is_some_and(|e| e.contains("revoked")), "{stopped}");
+    assert!(stopped["backlog"].as_u64() > Some(0), "{stopped}");
+    tb.stop().await;
+}

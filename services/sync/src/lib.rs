@@ -1,0 +1,241 @@
+//! Cloud sync, the box's side: a durable subscriber of the event log (`cloud_sync`) uploads
+//! it in order, in batches bounded in events and bytes, to `comanda-cloud`, and moves its
+//! cursor only to the `acked_seq` the cloud answers. Failures are retried with exponential
+//! back-off and jitter (1 s doubling to 5 min); a refused token (401/403) stops the uploads —
+//! retrying cannot fix it — and says why in `GET /api/v1/sync/status` until the box is given a
+//! new token. Nothing in the restaurant waits for any of this: it runs beside the service.
+
+mod api;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use comanda_store::{Store, StoredEvent};
+use comanda_sync_wire::{Ack, ErrorBody, EventBatch, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, VERSION_HEADER, WireEvent};
+use rand::Rng;
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+pub use api::router;
+
+/// The subscriber's name in `bus_cursors`.
+const SUBSCRIBER: &str = "cloud_sync";
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const LAST_RETRY: Duration = Duration::from_secs(300);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where the box syncs to: `[cloud]` in the config, or `COMANDA_CLOUD_URL`,
+/// `COMANDA_CLOUD_SITE_ID` and `COMANDA_CLOUD_TOKEN`.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudLink {
+    /// The cloud's base URL, e.g. `https://cloud.example.com`.
+    pub url: String,
+    pub site_id: Uuid,
+    pub token: String,
+}
+
+impl std::fmt::Debug for CloudLink {
+    // The token stays out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudLink").field("url", &self.url).field("site_id", &self.site_id).finish_non_exhaustive()
+    }
+}
+
+/// What `GET /api/v1/sync/status` and the dashboard show.
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct SyncStatus {
+    /// A cloud is configured.
+    pub enabled: bool,
+    pub cloud_url: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub site_id: Option<Uuid>,
+    /// The highest seq the cloud confirmed holding, with everything below it.
+    pub last_ack_seq: u64,
+    /// Events the box has that the cloud has not confirmed.
+    pub backlog: u64,
+    /// The last upload the cloud accepted (RFC 3339).
+    pub last_success: Option<String>,
+    /// Why the last attempt failed, when it did (cleared by the next success).
+    pub last_error: Option<String>,
+    /// Uploads stopped: the cloud refused the token. A new token starts them again.
+    pub stopped: bool,
+}
+
+#[derive(Clone)]
+pub struct Sync {
+    store: Store,
+    link: Option<CloudLink>,
+    status: Arc<Mutex<SyncStatus>>,
+}
+
+impl Sync {
+    pub fn new(store: Store, link: Option<CloudLink>) -> Self {
+        let status = SyncStatus {
+            enabled: link.is_some(),
+            cloud_url: link.as_ref().map(|l| l.url.clone()),
+            site_id: link.as_ref().map(|l| l.site_id),
+            ..SyncStatus::default()
+        };
+        Self { store, link, status: Arc::new(Mutex::new(status)) }
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        let mut status = self.status.lock().map(|s| s.clone()).unwrap_or_default();
+        status.backlog = self.store.last_seq().saturating_sub(status.last_ack_seq);
+        status
+    }
+
+    fn update(&self, f: impl FnOnce(&mut SyncStatus)) {
+        if let Ok(mut status) = self.status.lock() {
+            f(&mut status);
+        }
+    }
+
+    /// Starts uploading when a cloud is configured; the task ends when `stopping` turns true.
+    pub async fn start(&self, stopping: watch::Receiver<bool>) -> Result<(), comanda_store::StoreError> {
+        let Some(link) = self.link.clone() else { return Ok(()) };
+        let subscriber = self.store.subscriber(SUBSCRIBER).await?;
+        self.update(|s| s.last_ack_seq = subscriber.cursor());
+        let this = self.clone();
+        tokio::spawn(async move { this.run(link, subscriber, stopping).await });
+        Ok(())
+    }
+
+    async fn run(
+        self,
+        link: CloudLink,
+        mut subscriber: comanda_store::Subscriber,
+        mut stopping: watch::Receiver<bool>,
+    ) {
+        let http = match reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build() {
+            Ok(http) => http,
+            Err(e) => {
+                self.update(|s| s.last_error = Some(format!("cannot start the HTTP client: {e}")));
+                return;
+            }
+        };
+        let url = format!("{}{}", link.url.trim_end_matches('/'), comanda_sync_wire::events_path(link.site_id));
+        let mut retry = FIRST_RETRY;
+        loop {
+            let events = tokio::select! {
+                batch = subscriber.next_batch(MAX_BATCH_EVENTS as u32) => batch,
+                _ = stopping.wait_for(|stop| *stop) => return,
+            };
+            let outcome = match events {
+                Ok(events) => self.upload(&http, &url, &link, &events).await,
+                Err(e) => Err(Failure::Retry(format!("cannot read the event log: {e}"))),
+            };
+            let pause = match outcome {
+                Ok(ack) => {
+                    retry = FIRST_RETRY;
+                    let at = OffsetDateTime::now_utc().format(&Rfc3339).ok();
+                    if ack.acked_seq > subscriber.cursor()
+                        && let Err(e) = subscriber.ack(ack.acked_seq.min(self.store.last_seq())).await
+                    {
+                        tracing::warn!(error = %e, "cannot record the sync cursor");
+                    }
+                    let acked = subscriber.cursor();
+                    self.update(|s| {
+                        s.last_ack_seq = acked;
+                        s.last_success = at;
+                        s.last_error = None;
+                    });
+                    None
+                }
+                Err(Failure::Refused(why)) => {
+                    tracing::warn!(%why, "the cloud refused this box's token: uploads stop until it gets a new one");
+                    self.update(|s| {
+                        s.last_error = Some(why);
+                        s.stopped = true;
+                    });
+                    let _ = stopping.wait_for(|stop| *stop).await;
+                    return;
+                }
+                Err(Failure::Retry(why)) => {
+                    tracing::info!(%why, retry_in = ?retry, "cloud sync will retry");
+                    self.update(|s| s.last_error = Some(why));
+                    let jittered = retry.mul_f64(rand::rng().random_range(0.5..1.0));
+                    retry = (retry * 2).min(LAST_RETRY);
+                    Some(jittered)
+                }
+            };
+            if let Some(pause) = pause {
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = stopping.wait_for(|stop| *stop) => return,
+                }
+            }
+        }
+    }
+
+    async fn upload(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+        link: &CloudLink,
+        events: &[StoredEvent],
+    ) -> Result<Ack, Failure> {
+        let batch = batch_of(link.site_id, events);
+        let response = http
+            .post(url)
+            .bearer_auth(&link.token)
+            .header(VERSION_HEADER, comanda_sync_wire::WIRE_VERSION.to_string())
+            .json(&batch)
+            .send()
+            .await
+            .map_err(|e| Failure::Retry(format!("the cloud is not reachable: {}", without_url(&e))))?;
+        let status = response.status();
+        if status.is_success() {
+            return response
+                .json::<Ack>()
+                .await
+                .map_err(|e| Failure::Retry(format!("the cloud's answer was cut off: {}", without_url(&e))));
+        }
+        let message = response.json::<ErrorBody>().await.map(|b| b.error.message).unwrap_or_default();
+        let why = format!("the cloud answered {status}: {message}");
+        Err(if matches!(status.as_u16(), 401 | 403) { Failure::Refused(why) } else { Failure::Retry(why) })
+    }
+}
+
+enum Failure {
+    /// Retrying cannot help: the token is wrong or revoked.
+    Refused(String),
+    Retry(String),
+}
+
+/// reqwest's errors name the URL, which is fine, but never the token: it is in a header.
+fn without_url(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(url) = e.url() {
+        text = text.replace(url.as_str(), "the cloud");
+    }
+    text
+}
+
+/// The first events of `events` that fit one batch ([`MAX_BATCH_EVENTS`], [`MAX_BATCH_BYTES`]).
+fn batch_of(site_id: Uuid, events: &[StoredEvent]) -> EventBatch {
+    let mut out = Vec::with_capacity(events.len().min(MAX_BATCH_EVENTS));
+    // Room for the batch's own fields.
+    let mut bytes = 200usize;
+    for e in events.iter().take(MAX_BATCH_EVENTS) {
+        let wire = WireEvent {
+            id: e.id.as_uuid(),
+            seq: e.seq,
+            event_type: e.event_type.clone(),
+            at: e.at.format(&Rfc3339).unwrap_or_default(),
+            actor: e.actor.to_string(),
+            data: e.data.clone(),
+        };
+        let size = serde_json::to_vec(&wire).map_or(0, |v| v.len()) + 1;
+        if !out.is_empty() && bytes + size > MAX_BATCH_BYTES {
+            break;
+        }
+        bytes += size;
+        out.push(wire);
+    }
+    EventBatch::new(site_id, out)
+}
