@@ -191,6 +191,7 @@ test("an evening in the browser, from the wizard to the dashboard", async () => 
   await d.click(sel("nav-system"));
   const version = await d.waitForSelector(sel("system-version"));
   assert.match(await version.textContent(), /^\d+\.\d+\.\d+/);
+  await d.waitForSelector(sel("sync-off")); // this box has no cloud configured
   await d.setInputFiles(sel("update-file"), { name: "comanda-next.root.ext4.zst", mimeType: "application/octet-stream", buffer: Buffer.from("not really a system") });
   await d.setInputFiles(sel("update-sha256"), { name: "comanda-next.root.ext4.zst.sha256", mimeType: "text/plain", buffer: Buffer.from(`${"0".repeat(64)}  comanda-next.root.ext4.zst\n`) });
   await d.click(sel("update-upload"));

@@ -10,12 +10,15 @@ import { field, fmtDateTime, problem, sectionHead } from "/dashboard/lib.js";
 
 export async function mount(root, ctx) {
   const status = h("div", { "data-test": "system-status" });
+  const cloud = h("div", { "data-test": "sync-status" });
   const owner = ctx.me?.role === "owner";
-  root.append(sectionHead(t("dash.system.title")), h("section.card", {}, status));
+  root.append(sectionHead(t("dash.system.title")), h("section.card", {}, status),
+    h("section.card", { style: { marginTop: "16px" } }, h("h2", {}, t("dash.sync.title")), cloud));
   if (owner) root.append(h("section.card", { style: { marginTop: "16px" } }, uploadForm()));
   await load();
 
   async function load() {
+    loadSync();
     try {
       const s = await get("/api/v1/system/update");
       const last = s.last;
@@ -29,6 +32,24 @@ export async function mount(root, ctx) {
         h("p.muted.small", {}, t("dash.system.rollback_hint")));
     } catch (e) {
       clear(status, h("p.form-error", { role: "alert" }, problem(e)));
+    }
+  }
+
+  // Cloud sync: whether it is on, how far the cloud has confirmed, and why not when it is behind.
+  async function loadSync() {
+    try {
+      const s = await get("/api/v1/sync/status");
+      if (!s.enabled) {
+        clear(cloud, h("p.muted", { "data-test": "sync-off" }, t("dash.sync.off")));
+        return;
+      }
+      clear(cloud,
+        h("p", {}, s.backlog === 0 ? t("dash.sync.up_to_date") : t("dash.sync.behind", { backlog: s.backlog }),
+          " ", h("span.muted", {}, t("dash.sync.to", { url: s.cloud_url || "" }))),
+        s.last_success ? h("p.muted", {}, t("dash.sync.last_success", { at: fmtDateTime(s.last_success) })) : null,
+        s.last_error ? h("p.form-error", { "data-test": "sync-error" }, s.stopped ? t("dash.sync.stopped", { error: s.last_error }) : s.last_error) : null);
+    } catch (e) {
+      clear(cloud, h("p.form-error", { role: "alert" }, problem(e)));
     }
   }
 
