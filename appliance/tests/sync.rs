@@ -3,6 +3,7 @@
 //! down the whole time, and a revoked token stops the uploads with the reason shown.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use comanda_cloud::{Cloud, admin, db};
@@ -152,5 +153,75 @@ async fn a_revoked_token_stops_the_uploads_and_says_why() {
     };
     assert!(stopped["last_error"].as_str().is_some_and(|e| e.contains("revoked")), "{stopped}");
     assert!(stopped["backlog"].as_u64() > Some(0), "{stopped}");
+    tb.stop().await;
+}
+
+/// A loopback proxy in front of the cloud that breaks its first connections: the first is cut
+/// halfway through the box's request, the second halfway through the cloud's answer (after the
+/// cloud committed). Later connections pass. Returns its address and how many it broke.
+async fn breaking_proxy(cloud: std::net::SocketAddr) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+    let addr = listener.local_addr().expect("addr");
+    let broken = Arc::new(AtomicUsize::new(0));
+    let count = broken.clone();
+    tokio::spawn(async move {
+        let mut n = 0usize;
+        while let Ok((mut client, _)) = listener.accept().await {
+            n += 1;
+            let Ok(mut server) = tokio::net::TcpStream::connect(cloud).await else { continue };
+            let count = count.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 1 << 16];
+                match n {
+                    1 => {
+                        // Mid-request: half of what the box sent, then both sides closed.
+                        let got = client.read(&mut buf).await.unwrap_or(0);
+                        let _ = server.write_all(&buf[..got / 2]).await;
+                        count.fetch_add(1, Ordering::SeqCst);
+                    }
+                    2 => {
+                        // Mid-answer: the whole request (the cloud takes the batch), then only
+                        // the first bytes of its answer.
+                        let (mut cr, mut cw) = client.split();
+                        let (mut sr, mut sw) = server.split();
+                        let forward = async {
+                            let mut buf = vec![0u8; 1 << 16];
+                            while let Ok(got) = cr.read(&mut buf).await {
+                                if got == 0 || sw.write_all(&buf[..got]).await.is_err() {
+                                    break;
+                                }
+                            }
+                        };
+                        let answer = async {
+                            let got = sr.read(&mut buf).await.unwrap_or(0);
+                            let _ = cw.write_all(&buf[..got.min(12)]).await;
+                        };
+                        tokio::select! { _ = forward => {}, _ = answer => {} }
+                        count.fetch_add(1, Ordering::SeqCst);
+                    }
+                    _ => {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                }
+            });
+        }
+    });
+    (addr, broken)
+}
+
+#[tokio::test]
+async fn a_connection_cut_mid_batch_or_mid_answer_loses_nothing_and_doubles_nothing() {
+    let pg = Postgres::start();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let cloud_addr = listener.local_addr().expect("addr");
+    let cloud = serve_cloud(&pg, listener).await;
+    let (site_id, token) = site(&cloud).await;
+    let (proxy, broken) = breaking_proxy(cloud_addr).await;
+    let (tb, owner) = boxed(&format!("http://{proxy}"), site_id, &token).await;
+    work(&tb, &owner, 5).await;
+    wait_synced(&tb, &owner).await;
+    assert_eq!(broken.load(Ordering::SeqCst), 2, "both cuts happened");
+    assert_cloud_equals_box(&cloud, &tb, site_id).await;
     tb.stop().await;
 }
