@@ -14,12 +14,21 @@ use uuid::Uuid;
 
 /// Serves the cloud on `listener`'s address.
 async fn serve_cloud(pg: &Postgres, listener: tokio::net::TcpListener) -> Cloud {
+    serve_cloud_stoppable(pg, listener).await.0
+}
+
+/// The same, with the server's task: aborting it is the process dying (open connections and
+/// requests in flight included).
+async fn serve_cloud_stoppable(
+    pg: &Postgres,
+    listener: tokio::net::TcpListener,
+) -> (Cloud, tokio::task::JoinHandle<std::io::Result<()>>) {
     let pool = db::pool(&pg.url, 16).expect("pool");
     db::migrate(&pool).await.expect("migrations");
     let cloud = Cloud { pool: Arc::new(pool) };
     let app = comanda_cloud::router(cloud.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    cloud
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    (cloud, server)
 }
 
 async fn site(cloud: &Cloud) -> (Uuid, String) {
@@ -51,9 +60,10 @@ async fn status(tb: &TestBox, owner: &Session) -> Value {
     tb.client().as_session(owner).get("/api/v1/sync/status").await.expect_status(200).body
 }
 
-/// Until the cloud has confirmed everything the box has (bounded: 30 s).
+/// Until the cloud has confirmed everything the box has (bounded: 60 s; the back-off after a
+/// long outage can be 16 s).
 async fn wait_synced(tb: &TestBox, owner: &Session) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let s = status(tb, owner).await;
         if s["backlog"] == 0 && s["last_ack_seq"].as_u64() == Some(tb.running().store.last_seq()) {
@@ -223,5 +233,29 @@ async fn a_connection_cut_mid_batch_or_mid_answer_loses_nothing_and_doubles_noth
     wait_synced(&tb, &owner).await;
     assert_eq!(broken.load(Ordering::SeqCst), 2, "both cuts happened");
     assert_cloud_equals_box(&cloud, &tb, site_id).await;
+    tb.stop().await;
+}
+
+#[tokio::test]
+async fn the_cloud_restarting_while_the_box_sends_loses_nothing() {
+    let pg = Postgres::start();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (_, server) = serve_cloud_stoppable(&pg, listener).await;
+    let pool = db::pool(&pg.url, 4).expect("pool");
+    let cloud = Cloud { pool: Arc::new(pool) };
+    let (site_id, token) = site(&cloud).await;
+    let (tb, owner) = boxed(&format!("http://{addr}"), site_id, &token).await;
+    work(&tb, &owner, 10).await;
+    // The cloud dies with whatever it was doing, and comes back on its address.
+    server.abort();
+    let _ = server.await;
+    work(&tb, &owner, 10).await;
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("rebind");
+    let (_, again) = serve_cloud_stoppable(&pg, listener).await;
+    work(&tb, &owner, 5).await;
+    wait_synced(&tb, &owner).await;
+    assert_cloud_equals_box(&cloud, &tb, site_id).await;
+    again.abort();
     tb.stop().await;
 }
