@@ -9,5 +9,6 @@ pub mod raw;
 pub mod report;
 pub mod restaurant;
 pub mod stats;
+pub mod sync;
 pub mod tickets;
 pub mod year;

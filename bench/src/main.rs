@@ -16,13 +16,14 @@ use comanda_bench::api::Api;
 use comanda_bench::load::{self, Plan};
 use comanda_bench::restaurant::{OWNER, Restaurant, STATIONS};
 use comanda_bench::stats::{Summary, histogram_svg, round};
-use comanda_bench::{procstat, raw, report, tickets, year};
+use comanda_bench::{procstat, raw, report, sync, tickets, year};
 use comanda_testkit::{BinaryBox, FakePrinter};
 use serde_json::{Value, json};
 
 const USAGE: &str = "usage: comanda-bench bench [--quick] --bin PATH [--out DIR] [--rate ORDERS_PER_S]
        comanda-bench faults --bin PATH [--kills N] [--out DIR]
        comanda-bench readme
+       comanda-bench sync [--out DIR]   (a 50k-event backlog drained to comanda-cloud on PostgreSQL)
        comanda-bench year DATA_DIR ORDERS   (a year of trade into a fresh data dir)";
 
 struct Options {
@@ -38,6 +39,16 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("bench") => runtime.block_on(bench(parse(&args[1..])?)),
         Some("readme") => readme(),
+        Some("sync") => {
+            let out = args
+                .iter()
+                .position(|a| a == "--out")
+                .and_then(|i| args.get(i + 1))
+                .map_or("bench/results", String::as_str);
+            let result = runtime.block_on(sync::run(Path::new(out)))?;
+            println!("{}", serde_json::to_string_pretty(&result)?);
+            Ok(())
+        }
         Some("faults") => runtime.block_on(faults(&args[1..])),
         Some("year") => {
             let (Some(dir), Some(orders)) = (args.get(1), args.get(2)) else { bail!("{USAGE}") };

@@ -22,7 +22,8 @@ Usage: cargo xtask <command>
 Commands:
   ci               run exactly what CI runs: fmt, clippy, tests (stops at the first failure)
   bench [--quick]  load the release binary like a busy restaurant and far beyond; numbers to
-                   bench/results/, the README's Performance table from them (--quick: ~1 min)
+                   bench/results/, the README's Performance table from them (--quick: ~1 min);
+                   then a 50k-event backlog synced to comanda-cloud (needs PostgreSQL)
   faults           the fault drills: 30 kill -9 under load, printers failing under load,
                    schemathesis and the fuzz targets, each bounded in time
   image [--test]   the appliance disk image in target/image/ (as root: installs its Debian
@@ -144,7 +145,11 @@ fn bench(rest: &[String]) -> Result<()> {
     let mut command = Command::new(bench);
     command.arg("bench").arg("--bin").arg(target_dir().join("release").join("comanda")).args(rest);
     command.current_dir(workspace_root());
-    run_command("comanda-bench bench", command)
+    run_command("comanda-bench bench", command)?;
+    // Cloud sync: a 50k-event backlog drained to comanda-cloud on a throwaway PostgreSQL.
+    let mut sync = Command::new(target_dir().join("release").join("comanda-bench"));
+    sync.args(["sync", "--out", "bench/results"]).current_dir(workspace_root());
+    run_command("comanda-bench sync", sync)
 }
 
 /// The fault drills, each bounded in time: kills and printer faults under load, then hostile input.
