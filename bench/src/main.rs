@@ -360,8 +360,11 @@ fn write_results(out: &Path, name: &str, result: &Value, kds: &[f64], printed: &
 
 fn readme() -> Result<()> {
     let source = "bench/results/bench.json";
-    let result: Value =
+    let mut result: Value =
         serde_json::from_str(&std::fs::read_to_string(source).with_context(|| format!("reading {source}"))?)?;
+    if let Ok(sync) = std::fs::read_to_string("bench/results/sync.json") {
+        result["sync"] = serde_json::from_str(&sync).context("reading bench/results/sync.json")?;
+    }
     report::update_readme(Path::new("README.md"), &result, source)
 }
 

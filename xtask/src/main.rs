@@ -149,7 +149,10 @@ fn bench(rest: &[String]) -> Result<()> {
     // Cloud sync: a 50k-event backlog drained to comanda-cloud on a throwaway PostgreSQL.
     let mut sync = Command::new(target_dir().join("release").join("comanda-bench"));
     sync.args(["sync", "--out", "bench/results"]).current_dir(workspace_root());
-    run_command("comanda-bench sync", sync)
+    run_command("comanda-bench sync", sync)?;
+    let mut readme = Command::new(target_dir().join("release").join("comanda-bench"));
+    readme.arg("readme").current_dir(workspace_root());
+    run_command("comanda-bench readme", readme)
 }
 
 /// The fault drills, each bounded in time: kills and printer faults under load, then hostile input.
