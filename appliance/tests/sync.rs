@@ -43,6 +43,16 @@ async fn boxed(url: &str, site_id: Uuid, token: &str) -> (TestBox, Session) {
     (tb, owner)
 }
 
+/// A cloud on `pg`, a site, and a box syncing to it, set up with its owner logged in.
+async fn box_syncing_to_a_cloud(pg: &Postgres) -> (Cloud, Uuid, TestBox, Session) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let cloud = serve_cloud(pg, listener).await;
+    let (site_id, token) = site(&cloud).await;
+    let (tb, owner) = boxed(&url, site_id, &token).await;
+    (cloud, site_id, tb, owner)
+}
+
 /// Some of an evening's changes: areas and tables (each an event in the log).
 async fn work(tb: &TestBox, owner: &Session, n: usize) {
     let client = tb.client().as_session(owner);
@@ -91,11 +101,7 @@ async fn assert_cloud_equals_box(cloud: &Cloud, tb: &TestBox, site_id: Uuid) {
 #[tokio::test]
 async fn an_evening_reaches_the_cloud_exactly_once() {
     let pg = Postgres::start();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let cloud = serve_cloud(&pg, listener).await;
-    let (site_id, token) = site(&cloud).await;
-    let (tb, owner) = boxed(&url, site_id, &token).await;
+    let (cloud, site_id, tb, owner) = box_syncing_to_a_cloud(&pg).await;
     work(&tb, &owner, 20).await;
     let s = wait_synced(&tb, &owner).await;
     assert_eq!(
@@ -144,11 +150,7 @@ async fn a_cloud_down_all_evening_gets_the_whole_backlog_when_it_comes_back() {
 #[tokio::test]
 async fn a_revoked_token_stops_the_uploads_and_says_why() {
     let pg = Postgres::start();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let cloud = serve_cloud(&pg, listener).await;
-    let (site_id, token) = site(&cloud).await;
-    let (tb, owner) = boxed(&url, site_id, &token).await;
+    let (cloud, site_id, tb, owner) = box_syncing_to_a_cloud(&pg).await;
     wait_synced(&tb, &owner).await;
     admin::revoke_site(&cloud.pool, site_id).await.expect("revoke");
     work(&tb, &owner, 2).await;
