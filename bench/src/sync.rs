@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 use comanda_appliance::Config;
 use comanda_cloud::{Cloud, admin, db};
 use comanda_domain::SystemClock;
-use comanda_sync_wire::{EventBatch, MAX_BATCH_EVENTS, WireEvent, events_path};
+use comanda_sync_wire::{EventBatch, MAX_BATCH_EVENTS, events_path};
 use serde_json::{Value, json};
 
 /// Orders that leave at least 50,000 events in the log (≈ 14 events an order).
@@ -72,17 +72,7 @@ pub async fn run(out: &Path) -> Result<Value> {
     let url = format!("{base}{}", events_path(direct_site));
     let started = Instant::now();
     for chunk in events.chunks(MAX_BATCH_EVENTS) {
-        let wire = chunk
-            .iter()
-            .map(|e| WireEvent {
-                id: e.id.as_uuid(),
-                seq: e.seq,
-                event_type: e.event_type.clone(),
-                at: e.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-                actor: e.actor.to_string(),
-                data: e.data.clone(),
-            })
-            .collect();
+        let wire = chunk.iter().map(comanda_sync::wire_event).collect();
         let response =
             http.post(&url).bearer_auth(&direct_token).json(&EventBatch::new(direct_site, wire)).send().await?;
         if !response.status().is_success() {

@@ -216,20 +216,25 @@ fn without_url(e: &reqwest::Error) -> String {
     text
 }
 
+/// An event of the box's log as it goes on the wire.
+pub fn wire_event(e: &StoredEvent) -> WireEvent {
+    WireEvent {
+        id: e.id.as_uuid(),
+        seq: e.seq,
+        event_type: e.event_type.clone(),
+        at: e.at.format(&Rfc3339).unwrap_or_default(),
+        actor: e.actor.to_string(),
+        data: e.data.clone(),
+    }
+}
+
 /// The first events of `events` that fit one batch ([`MAX_BATCH_EVENTS`], [`MAX_BATCH_BYTES`]).
 fn batch_of(site_id: Uuid, events: &[StoredEvent]) -> EventBatch {
     let mut out = Vec::with_capacity(events.len().min(MAX_BATCH_EVENTS));
     // Room for the batch's own fields.
     let mut bytes = 200usize;
     for e in events.iter().take(MAX_BATCH_EVENTS) {
-        let wire = WireEvent {
-            id: e.id.as_uuid(),
-            seq: e.seq,
-            event_type: e.event_type.clone(),
-            at: e.at.format(&Rfc3339).unwrap_or_default(),
-            actor: e.actor.to_string(),
-            data: e.data.clone(),
-        };
+        let wire = wire_event(e);
         let size = serde_json::to_vec(&wire).map_or(0, |v| v.len()) + 1;
         if !out.is_empty() && bytes + size > MAX_BATCH_BYTES {
             break;
