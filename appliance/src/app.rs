@@ -29,7 +29,7 @@ use crate::config::Config;
 use crate::hub::Hub;
 
 /// Every service's migrations, in dependency order (the store's own come first, always).
-pub fn migrations() -> [&'static Migrations; 9] {
+pub fn migrations() -> [&'static Migrations; 10] {
     [
         &comanda_staff::MIGRATIONS,
         &comanda_site::MIGRATIONS,
@@ -40,6 +40,7 @@ pub fn migrations() -> [&'static Migrations; 9] {
         &comanda_billing::MIGRATIONS,
         &comanda_reporting::MIGRATIONS,
         &comanda_printing::MIGRATIONS,
+        &comanda_sync::MIGRATIONS,
     ]
 }
 

@@ -4,6 +4,11 @@
 //! discount, a service charge, cash with change, card with tip, a partial refund, retried
 //! requests, and the Z report. Every total is worked out by hand in the comments.
 //!
+//! Both restaurants are sites of one organisation on a `comanda-cloud` (real PostgreSQL): the
+//! owner pairs each box from its dashboard API with a one-time code, and at the end the
+//! cloud's report of each site equals the box's own to the cent, and the organisation's view
+//! adds the two up.
+//!
 //! Menu (price, tax): soup 6.00 @10 %, steak 22.00 @10 % (+ fries 2.00), fish 18.00 @10 %,
 //! tiramisu 7.50 @10 %, water 3.00 @10 %, wine 7.00 @20 %. Inclusive: prices include tax;
 //! exclusive: tax is added on top.
@@ -101,19 +106,32 @@ async fn eventually(c: &Client, path: &str, what: &str, check: impl Fn(&Value) -
     panic!("{what}: never happened ({path})");
 }
 
-async fn evening(inclusive: bool) {
+/// The evening's sales report, as the box gives it, and where it was asked.
+struct Evening {
+    range: String,
+    report: Value,
+}
+
+async fn evening(inclusive: bool, cloud: Option<(&str, &str)>) -> Evening {
     // Expected amounts: (inclusive, exclusive), both worked by hand below.
     let e = |incl: i64, excl: i64| if inclusive { incl } else { excl };
     let dir = tempfile::tempdir().expect("tempdir");
     let the_box = BinaryBox::spawn(Path::new(BIN), &dir.path().join("data"));
     let anon = Client::new(&the_box.base);
     let setup = json!({
-        "restaurant": {"name": "Chez Test", "currency": if inclusive { "EUR" } else { "USD" },
+        "restaurant": {"name": "Chez Test", "currency": "EUR",
                        "prices_include_tax": inclusive, "timezone": "Europe/Paris"},
         "owner": {"name": "Olivia Owner", "username": OWNER_USERNAME, "password": OWNER_PASSWORD}
     });
     anon.post("/api/v1/setup", setup).await.expect_status(201);
     let owner = anon.as_session(&anon.login(OWNER_USERNAME, OWNER_PASSWORD).await);
+    if let Some((url, code)) = cloud {
+        // The owner pairs the box from the dashboard: a wrong code first, then the right one.
+        let wrong = owner.post("/api/v1/sync/pair", json!({"cloud_url": url, "code": "00000-00000"})).await;
+        assert_eq!((wrong.status, wrong.error_code()), (422, Some("validation_failed")), "{}", wrong.text);
+        let paired = owner.post("/api/v1/sync/pair", json!({"cloud_url": url, "code": code})).await.expect_status(200);
+        assert_eq!(paired.body["enabled"], true, "{}", paired.text);
+    }
     for (user, role, pin) in [("marta", "manager", "9999"), ("ana", "waiter", "1111"), ("kai", "kitchen", "3333")] {
         let password = (role == "manager").then_some("a long password");
         let body = json!({"name": user, "username": user, "role": role, "pin": pin, "password": password});
@@ -432,6 +450,16 @@ async fn evening(inclusive: bool) {
     // The log is intact after the whole evening.
     let check = the_box.cli(&["check"], None);
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+
+    if cloud.is_some() {
+        // Everything the evening wrote reaches the cloud (bounded: 60 s).
+        eventually(&marta, "/api/v1/sync/status", "the box syncs its evening", |s| {
+            s["backlog"] == 0 && s["last_error"].is_null()
+        })
+        .await;
+    }
+    let report = marta.get(&range).await.expect_status(200).body;
+    Evening { range, report }
 }
 
 fn id_of(v: &Value) -> String {
@@ -440,10 +468,69 @@ fn id_of(v: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_evening_in_a_tax_inclusive_restaurant() {
-    evening(true).await;
+    evening(true, None).await;
 }
 
+/// The tax-exclusive evening, synced with the inclusive one's totals to one cloud.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_evening_in_a_tax_exclusive_restaurant() {
-    evening(false).await;
+async fn two_restaurants_sync_their_evenings_and_the_cloud_reports_them_to_the_cent() {
+    let pg = comanda_testkit::Postgres::start();
+    let pool = comanda_cloud::db::pool(&pg.url, 8).expect("pool");
+    comanda_cloud::db::migrate(&pool).await.expect("migrations");
+    let cloud = comanda_cloud::Cloud { pool: std::sync::Arc::new(pool) };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(axum::serve(listener, comanda_cloud::router(cloud.clone())).into_future());
+
+    // The owner logs in to the cloud and adds the two restaurants; each comes with a code.
+    let olivia = "olivia@bistros";
+    comanda_cloud::admin::create_org(&cloud.pool, "Bistros", olivia, "a long password").await.expect("org");
+    let web = Client::new(&url);
+    let login = web.post("/api/v1/auth/login", json!({"username": olivia, "password": "a long password"})).await;
+    let token = login.expect_status(200).body["access_token"].as_str().expect("token").to_owned();
+    let web = web.with_token(&token);
+    let site_a = web.post("/api/v1/sites", json!({"name": "Rue Haute"})).await.expect_status(201).body;
+    let site_b = web.post("/api/v1/sites", json!({"name": "Quai Sud"})).await.expect_status(201).body;
+    let code = |s: &Value| s["pairing_code"].as_str().expect("code").to_owned();
+    let (code_a, code_b) = (code(&site_a), code(&site_b));
+
+    let (a, b) = tokio::join!(evening(true, Some((&url, &code_a))), evening(false, Some((&url, &code_b))));
+
+    // Each site's report in the cloud is its box's, to the cent (the cloud may still be
+    // projecting the last batch: bounded wait).
+    for (site, evening) in [(&site_a, &a), (&site_b, &b)] {
+        let path = format!("{}&site_id={}", evening.range, site["site_id"].as_str().expect("site id"));
+        let mut cloud_report = Value::Null;
+        for _ in 0..200 {
+            cloud_report = web.get(&path).await.expect_status(200).body;
+            if cloud_report == evening.report {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(cloud_report, evening.report, "the cloud's report of {} is not the box's", site["name"]);
+    }
+    // The organisation's view adds them up: 459.00 + 514.06.
+    let org = web.get(&a.range).await.expect_status(200).body;
+    assert_eq!(org["sites"].as_array().map(Vec::len), Some(2), "{org}");
+    let eur = &org["totals"][0];
+    assert_eq!((eur["currency"].as_str(), eur["sites"].as_u64()), (Some("EUR"), Some(2)), "{org}");
+    assert_eq!(minor(&eur["gross"]), 45_900 + 51_406);
+    for field in ["net", "tax", "tips", "discounts", "refunds", "service_charge"] {
+        assert_eq!(minor(&eur[field]), minor(&a.report[field]) + minor(&b.report[field]), "{field}");
+    }
+    assert_eq!(eur["orders"].as_u64(), Some(10));
+    let steak = eur["best_sellers"].as_array().expect("items").iter().find(|i| i["name"] == "steak").cloned();
+    assert_eq!(steak.and_then(|s| s["quantity"].as_u64()), Some(2 * 12));
+
+    // Another organisation's owner sees none of it.
+    comanda_cloud::admin::create_org(&cloud.pool, "Other", "oscar", "another long password").await.expect("org");
+    let login = Client::new(&url)
+        .post("/api/v1/auth/login", json!({"username": "oscar", "password": "another long password"}))
+        .await;
+    let oscar = Client::new(&url).with_token(login.expect_status(200).body["access_token"].as_str().expect("token"));
+    let theirs = oscar.get(&a.range).await.expect_status(200).body;
+    assert_eq!(theirs["sites"].as_array().map(Vec::len), Some(0), "{theirs}");
+    let path = format!("{}&site_id={}", a.range, site_a["site_id"].as_str().expect("site id"));
+    oscar.get(&path).await.expect_status(404);
 }

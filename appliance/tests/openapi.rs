@@ -135,6 +135,7 @@ async fn openapi_is_3_1_consistent_and_lists_every_route() {
         PATCH /api/v1/staff/{id}
         POST /api/v1/staff/{id}/clock-in
         POST /api/v1/staff/{id}/clock-out
+        POST /api/v1/sync/pair
         GET /api/v1/sync/status
         GET /api/v1/system/update
         POST /api/v1/system/update

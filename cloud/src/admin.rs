@@ -18,6 +18,43 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The pairing code alphabet: Crockford's base 32 (no I, L, O, U: nothing to misread).
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// How long a pairing code works.
+pub const PAIRING_TTL_SECS: i64 = 30 * 60;
+
+/// A one-time code for `site`, shown as `XXXXX-XXXXX` (50 random bits); only its hash is kept.
+pub async fn pairing_code(
+    client: &tokio_postgres::Client,
+    site: Uuid,
+) -> Result<(String, time::OffsetDateTime), tokio_postgres::Error> {
+    let mut bytes = [0u8; 10];
+    rand::rng().fill_bytes(&mut bytes);
+    let raw: String = bytes.iter().map(|b| char::from(CODE_ALPHABET[usize::from(b % 32)])).collect();
+    let row = client
+        .query_one(
+            "INSERT INTO pairing_codes (code_hash, site_id, expires_at)
+             VALUES ($1, $2, now() + make_interval(secs => $3)) RETURNING expires_at",
+            &[&token_hash(&raw), &site, &(PAIRING_TTL_SECS as f64)],
+        )
+        .await?;
+    Ok((format!("{}-{}", &raw[..5], &raw[5..]), row.get(0)))
+}
+
+/// A code as typed: case, spaces and dashes do not matter, and O/I/L read as 0/1/1.
+pub fn normalise_code(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(64)
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect()
+}
+
 pub async fn create_org(pool: &Pool, name: &str, owner: &str, password: &str) -> anyhow::Result<Uuid> {
     if name.trim().is_empty() || owner.trim().is_empty() {
         bail!("the organisation and the owner's username must not be empty");

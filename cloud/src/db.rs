@@ -14,8 +14,11 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") }];
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") },
+    Migration { version: 2, name: "sales", sql: include_str!("../migrations/0002_sales.sql") },
+    Migration { version: 3, name: "owners", sql: include_str!("../migrations/0003_owners.sql") },
+];
 
 /// An arbitrary constant: the advisory lock that serialises migrations across instances.
 const MIGRATION_LOCK: i64 = 0x0063_6f6d_616e_6461;

@@ -124,7 +124,7 @@ async fn ingest(cloud: &Cloud, site_id: Uuid, token: &str, rows: &Rows) -> Resul
         .map_err(ApiError::internal)?;
     // Again under the row lock: a revocation since the first check wins.
     check_site(site.as_ref().map(|r| (r.get(0), r.get(1))), token)?;
-    let acked: i64 = site.as_ref().map_or(0, |r| r.get(2));
+    let before: i64 = site.as_ref().map_or(0, |r| r.get(2));
     let ingested = tx
         .execute(
             "INSERT INTO events (site_id, seq, id, type, at, actor, data)
@@ -144,14 +144,18 @@ async fn ingest(cloud: &Cloud, site_id: Uuid, token: &str, rows: &Rows) -> Resul
                      AND NOT EXISTS (SELECT 1 FROM events n WHERE n.site_id = $1 AND n.seq = e.seq + 1)
                    ORDER BY e.seq LIMIT 1),
                  $2)",
-            &[&site_id, &acked],
+            &[&site_id, &before],
         )
         .await
         .map_err(ApiError::internal)?
         .get(0);
-    tx.execute("UPDATE sites SET acked_seq = $2 WHERE id = $1", &[&site_id, &acked])
-        .await
-        .map_err(ApiError::internal)?;
+    if acked > before {
+        // The newly gapless run, in seq order, into the reports: in this transaction.
+        crate::sales::project(&tx, site_id, before, acked).await.map_err(ApiError::internal)?;
+        tx.execute("UPDATE sites SET acked_seq = $2 WHERE id = $1", &[&site_id, &acked])
+            .await
+            .map_err(ApiError::internal)?;
+    }
     tx.commit().await.map_err(ApiError::unavailable)?;
     Ok(Ack { acked_seq: u64::try_from(acked).unwrap_or(0), ingested })
 }

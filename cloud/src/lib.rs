@@ -7,6 +7,9 @@
 pub mod admin;
 pub mod db;
 pub mod ingest;
+pub mod owners;
+pub mod sales;
+pub mod sites;
 
 use std::sync::Arc;
 
@@ -14,6 +17,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use comanda_sync_wire::{ErrorBody, ErrorDetail, MAX_BATCH_BYTES};
 
 /// What every handler shares: the database pool.
@@ -25,6 +29,13 @@ pub struct Cloud {
 pub fn router(cloud: Cloud) -> Router {
     Router::new()
         .route("/api/v1/sites/{site_id}/events", axum::routing::post(ingest::events))
+        .route("/api/v1/auth/login", post(owners::login))
+        .route("/api/v1/auth/refresh", post(owners::refresh))
+        .route("/api/v1/auth/logout", post(owners::logout))
+        .route("/api/v1/sites", get(sites::list).post(sites::create))
+        .route("/api/v1/sites/{site_id}/pairing-code", post(sites::new_code))
+        .route("/api/v1/pair", post(sites::pair))
+        .route("/api/v1/reports/sales", get(sites::sales_report))
         .route("/healthz", axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES + (64 << 10)))
         .with_state(cloud)
@@ -36,11 +47,25 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self { status, code, message: message.into(), retry_after_secs: None }
+    }
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message)
+    }
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(retry_after_secs),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many failed attempts; wait and try again")
+        }
+    }
+    /// The box's error (the report's rules answer with it), as the cloud's.
+    pub fn from_box(e: comanda_api::ApiError) -> Self {
+        Self::new(e.status(), e.code(), e.message())
     }
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
@@ -55,6 +80,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
-        (self.status, axum::Json(body)).into_response()
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        response
     }
 }

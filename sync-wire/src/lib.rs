@@ -133,6 +133,18 @@ impl EventBatch {
     }
 }
 
+/// `POST /api/v1/pair {code}`: what a box gets for a valid one-time pairing code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paired {
+    pub site_id: Uuid,
+    pub site_name: String,
+    /// The site's new token (the previous one no longer works).
+    pub token: String,
+}
+
+/// The pairing endpoint, relative to the cloud's base URL.
+pub const PAIR_PATH: &str = "/api/v1/pair";
+
 #[cfg(test)]
 mod tests {
     use super::*;

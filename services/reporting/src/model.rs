@@ -223,6 +223,8 @@ pub struct SalesReport {
     pub by_category: Vec<CategorySales>,
     /// By local hour of payment; only hours with sales.
     pub by_hour: Vec<HourSales>,
+    /// By local day of payment; only days with sales, oldest first.
+    pub by_day: Vec<DaySales>,
     /// By the waiter of each paid bill.
     pub by_staff: Vec<StaffSales>,
     pub by_payment_method: Vec<MethodSales>,
@@ -253,6 +255,16 @@ pub struct HourSales {
     pub hour: u8,
     pub bills: u64,
     pub gross: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DaySales {
+    /// The local date, `YYYY-MM-DD`.
+    pub date: String,
+    pub bills: u64,
+    pub gross: Money,
+    /// `gross − tax` of those bills.
+    pub net: Money,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -302,6 +314,7 @@ pub struct MinuteSales {
     pub at: OffsetDateTime,
     pub bills: u64,
     pub gross: Money,
+    pub tax: Money,
 }
 
 /// Sold lines of one item in one category (an item may have moved category).
@@ -371,6 +384,28 @@ pub fn by_hour(minutes: &[MinuteSales], tz: &TimeZone) -> Result<Vec<HourSales>,
     Ok(hours.into_iter().map(|(hour, (bills, gross))| HourSales { hour, bills, gross }).collect())
 }
 
+/// Bills, gross and net per local date, days without sales left out.
+pub fn by_day(minutes: &[MinuteSales], tz: &TimeZone) -> Result<Vec<DaySales>, ApiError> {
+    let mut days: BTreeMap<Date, (u64, Money, Money)> = BTreeMap::new();
+    for m in minutes {
+        let date = local_date(to_timestamp(m.at).map_err(ApiError::internal)?, tz);
+        let slot = days.entry(date).or_insert((0, Money::ZERO, Money::ZERO));
+        slot.0 += m.bills;
+        slot.1 = slot.1.checked_add(m.gross).map_err(ApiError::internal)?;
+        slot.2 = slot.2.checked_add(m.tax).map_err(ApiError::internal)?;
+    }
+    days.into_iter()
+        .map(|(date, (bills, gross, tax))| {
+            Ok(DaySales {
+                date: date.to_string(),
+                bills,
+                gross,
+                net: gross.checked_sub(tax).map_err(ApiError::internal)?,
+            })
+        })
+        .collect()
+}
+
 /// The answer, from the facts of `range`.
 pub fn report(
     range: ReportRange,
@@ -398,6 +433,7 @@ pub fn report(
         by_item,
         by_category,
         by_hour: by_hour(&facts.by_minute, tz)?,
+        by_day: by_day(&facts.by_minute, tz)?,
         by_staff: facts.by_staff,
         by_payment_method: facts.by_payment_method,
         taxes: facts.taxes,
@@ -556,7 +592,12 @@ mod tests {
     fn hours_are_local_and_minutes_of_one_hour_add_up() {
         let paris = tz("Europe/Paris");
         let kolkata = tz("Asia/Kolkata");
-        let m = |at: OffsetDateTime, bills: u64, gross: i64| MinuteSales { at, bills, gross: Money::from_minor(gross) };
+        let m = |at: OffsetDateTime, bills: u64, gross: i64| MinuteSales {
+            at,
+            bills,
+            gross: Money::from_minor(gross),
+            tax: Money::from_minor(gross / 10),
+        };
         let minutes = [
             m(datetime!(2026-11-21 20:30 UTC), 1, 5400),
             m(datetime!(2026-11-21 20:59 UTC), 2, 100),
@@ -567,5 +608,17 @@ mod tests {
         assert_eq!(by_hour(&minutes, &paris).expect("hours"), [h(0, 1, 1200), h(21, 3, 5500), h(23, 1, 5300)]);
         // UTC+5:30: 20:30 UTC is 02:00, 20:59 UTC is 02:29, 22:59 is 04:29, 23:00 is 04:30.
         assert_eq!(by_hour(&minutes, &kolkata).expect("hours"), [h(2, 3, 5500), h(4, 2, 6500)]);
+        // Days are local too: 23:00 UTC on the 21st is already the 22nd in Paris.
+        let d = |date: &str, bills: u64, gross: i64, net: i64| DaySales {
+            date: date.into(),
+            bills,
+            gross: Money::from_minor(gross),
+            net: Money::from_minor(net),
+        };
+        assert_eq!(
+            by_day(&minutes, &paris).expect("days"),
+            [d("2026-11-21", 4, 10800, 9720), d("2026-11-22", 1, 1200, 1080)]
+        );
+        assert_eq!(by_day(&minutes, &tz("UTC")).expect("days"), [d("2026-11-21", 5, 12000, 10800)]);
     }
 }

@@ -219,7 +219,7 @@ pub fn sales_facts(conn: &Connection, range: ReportRange) -> Result<SalesFacts, 
     )?;
     let by_minute = collect(
         c,
-        "SELECT MIN(paid_at), COUNT(*), SUM(total) FROM reporting_bills
+        "SELECT MIN(paid_at), COUNT(*), SUM(total), SUM(tax) FROM reporting_bills
          WHERE paid_at >= ?1 AND paid_at < ?2
          GROUP BY substr(paid_at, 1, 16) ORDER BY 1",
         [&from, &to],
@@ -228,6 +228,7 @@ pub fn sales_facts(conn: &Connection, range: ReportRange) -> Result<SalesFacts, 
                 at: parse_sql_time(&r.get::<_, String>(0)?).map_err(|_| bad("paid_at"))?,
                 bills: count(r, 1)?,
                 gross: money(r, 2)?,
+                tax: money(r, 3)?,
             })
         },
     )?;

@@ -373,6 +373,7 @@ fn saturday(e: &Evening) -> Value {
             {"hour": 21, "bills": 1, "gross": 5400},
             {"hour": 23, "bills": 1, "gross": 5300},
         ],
+        "by_day": [{"date": "2026-11-21", "bills": 2, "gross": 10700, "net": 10700 - 1092}],
         "by_staff": [
             {"staff_id": e.ana, "bills": 1, "gross": 5400, "tips": 300},
             {"staff_id": e.ben, "bills": 1, "gross": 5300, "tips": 200},
@@ -408,6 +409,7 @@ fn sunday(e: &Evening, refund: i64) -> Value {
         "by_item": [{"item_id": e.menu.wine, "name": "Wine", "quantity": 1, "gross": 1200}],
         "by_category": [{"category": "Drinks", "quantity": 1, "gross": 1200}],
         "by_hour": [{"hour": 0, "bills": 1, "gross": 1200}],
+        "by_day": [{"date": "2026-11-22", "bills": 1, "gross": 1200, "net": 1000}],
         "by_staff": [{"staff_id": e.ana, "bills": 1, "gross": 1200, "tips": 0}],
         "by_payment_method": [{"method": "cash", "payments": 1, "amount": 1200, "tips": 0, "refunds": cash_refund}],
         "taxes": [{"rate_bp": 2000, "base": 1200, "tax": 200}],

@@ -194,6 +194,7 @@ impl Site {
                     restaurant_name: settings.name.clone(),
                     currency: settings.currency.clone(),
                     prices_include_tax,
+                    timezone: Some(settings.timezone.clone()),
                 }),
             )?;
             let owner = Staff::insert_prepared(tx, actor, &owner)?;

@@ -70,6 +70,16 @@ impl Subscriber {
         Ok(())
     }
 
+    /// Moves the cursor back to `seq` (persisted), so the events after it are read again: for
+    /// a consumer whose far end lost what it had confirmed (a cloud restored from a backup, a
+    /// box paired with another site).
+    pub async fn rewind(&mut self, seq: u64) -> Result<(), StoreError> {
+        let name = self.name.clone();
+        self.store.write(move |tx| tx.reset_cursor(&name, seq)).await?;
+        self.cursor = seq;
+        Ok(())
+    }
+
     /// Records in memory that the cursor was persisted at `seq` by the caller's own write.
     pub fn advanced_to(&mut self, seq: u64) {
         self.cursor = self.cursor.max(seq);

@@ -71,6 +71,17 @@ impl<'c> WriteTx<'c> {
         Ok(())
     }
 
+    /// Sets `subscriber`'s cursor to `seq`, backwards too (see [`Subscriber::rewind`](crate::Subscriber::rewind)).
+    pub fn reset_cursor(&mut self, subscriber: &str, seq: u64) -> Result<(), StoreError> {
+        let now = chain::format_at(self.clock.now())?;
+        self.conn.execute(
+            "INSERT INTO bus_cursors (subscriber, seq, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (subscriber) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
+            params![subscriber, seq_sql(seq), now],
+        )?;
+        Ok(())
+    }
+
     pub fn idempotency_get(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
         let found = self
             .conn

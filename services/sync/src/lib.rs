@@ -6,10 +6,12 @@
 //! new token. Nothing in the restaurant waits for any of this: it runs beside the service.
 
 mod api;
+mod sql;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use comanda_api::ApiError;
 use comanda_store::{Store, StoredEvent};
 use comanda_sync_wire::{Ack, ErrorBody, EventBatch, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, VERSION_HEADER, WireEvent};
 use rand::Rng;
@@ -68,19 +70,29 @@ pub struct SyncStatus {
 #[derive(Clone)]
 pub struct Sync {
     store: Store,
-    link: Option<CloudLink>,
+    /// `[cloud]` from the config, used until the box is paired from the dashboard.
+    configured: Option<CloudLink>,
+    /// The link in use; a pairing replaces it and the uploader follows at once.
+    link: Arc<watch::Sender<Option<CloudLink>>>,
     status: Arc<Mutex<SyncStatus>>,
+    http: reqwest::Client,
 }
 
+pub const MIGRATIONS: comanda_store::Migrations = comanda_store::Migrations {
+    service: "sync",
+    steps: &[comanda_store::Migration { version: 1, name: "link", sql: include_str!("../migrations/0001_link.sql") }],
+};
+
 impl Sync {
-    pub fn new(store: Store, link: Option<CloudLink>) -> Self {
-        let status = SyncStatus {
-            enabled: link.is_some(),
-            cloud_url: link.as_ref().map(|l| l.url.clone()),
-            site_id: link.as_ref().map(|l| l.site_id),
-            ..SyncStatus::default()
-        };
-        Self { store, link, status: Arc::new(Mutex::new(status)) }
+    pub fn new(store: Store, configured: Option<CloudLink>) -> Self {
+        let http = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().unwrap_or_default();
+        Self {
+            store,
+            configured,
+            link: Arc::new(watch::Sender::new(None)),
+            status: Arc::new(Mutex::new(SyncStatus::default())),
+            http,
+        }
     }
 
     pub fn status(&self) -> SyncStatus {
@@ -95,47 +107,150 @@ impl Sync {
         }
     }
 
-    /// Starts uploading when a cloud is configured; the task ends when `stopping` turns true.
+    /// Shows `link` as the one in use and hands it to the uploader.
+    fn use_link(&self, link: Option<CloudLink>) {
+        self.update(|s| {
+            s.enabled = link.is_some();
+            s.cloud_url = link.as_ref().map(|l| l.url.clone());
+            s.site_id = link.as_ref().map(|l| l.site_id);
+            s.stopped = false;
+            s.last_error = None;
+        });
+        self.link.send_replace(link);
+    }
+
+    /// Starts the uploader with the paired link, or the configured one; without either it
+    /// waits for a pairing. The task ends when `stopping` turns true.
     pub async fn start(&self, stopping: watch::Receiver<bool>) -> Result<(), comanda_store::StoreError> {
-        let Some(link) = self.link.clone() else { return Ok(()) };
+        let paired = self.store.read(sql::paired_link).await?;
         let subscriber = self.store.subscriber(SUBSCRIBER).await?;
         self.update(|s| s.last_ack_seq = subscriber.cursor());
+        self.use_link(paired.or_else(|| self.configured.clone()));
         let this = self.clone();
-        tokio::spawn(async move { this.run(link, subscriber, stopping).await });
+        tokio::spawn(async move { this.run(subscriber, stopping).await });
         Ok(())
     }
 
-    async fn run(
-        self,
-        link: CloudLink,
-        mut subscriber: comanda_store::Subscriber,
-        mut stopping: watch::Receiver<bool>,
-    ) {
-        let http = match reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build() {
-            Ok(http) => http,
-            Err(e) => {
-                self.update(|s| s.last_error = Some(format!("cannot start the HTTP client: {e}")));
+    /// Pairs the box with a site of `cloud_url` using the owner's one-time `code`: the cloud
+    /// answers with the site and a new token, which are stored and used from now on. Paired
+    /// with another site than before, the whole log is sent again (to that site).
+    pub async fn pair(&self, cloud_url: &str, code: &str) -> Result<SyncStatus, ApiError> {
+        let url = cloud_url.trim().trim_end_matches('/').to_owned();
+        if url.len() > 500
+            || !(url.starts_with("https://") || url.starts_with("http://"))
+            || url.contains(char::is_whitespace)
+        {
+            return Err(ApiError::validation("cloud_url must be the cloud's http:// or https:// address"));
+        }
+        let code = code.trim();
+        if code.is_empty() || code.len() > 64 {
+            return Err(ApiError::validation("code is the pairing code the cloud shows (like 7KQ2M-X9D4F)"));
+        }
+        let response = self
+            .http
+            .post(format!("{url}{}", comanda_sync_wire::PAIR_PATH))
+            .header(VERSION_HEADER, comanda_sync_wire::WIRE_VERSION.to_string())
+            .json(&serde_json::json!({ "code": code }))
+            .send()
+            .await
+            .map_err(|e| ApiError::unavailable(format!("cannot reach the cloud: {}", without_url(&e))))?;
+        let status = response.status();
+        if !status.is_success() {
+            let message = response.json::<ErrorBody>().await.map(|b| b.error.message).unwrap_or_default();
+            return Err(match status.as_u16() {
+                401 | 403 | 404 => ApiError::validation(format!("the cloud refused the code: {message}")),
+                429 => ApiError::rate_limited(60),
+                _ => ApiError::unavailable(format!("the cloud answered {status}: {message}")),
+            });
+        }
+        let paired: comanda_sync_wire::Paired = response
+            .json()
+            .await
+            .map_err(|e| ApiError::unavailable(format!("the cloud's answer was cut off: {}", without_url(&e))))?;
+        let link = CloudLink { url, site_id: paired.site_id, token: paired.token };
+        let other_site = self.link.borrow().as_ref().is_none_or(|l| l.site_id != link.site_id);
+        let stored = link.clone();
+        let site_name = paired.site_name;
+        self.store
+            .write(move |tx| {
+                sql::store_link(tx, &stored, &site_name)?;
+                if other_site {
+                    tx.reset_cursor(SUBSCRIBER, 0)?;
+                }
+                Ok::<(), comanda_store::StoreError>(())
+            })
+            .await?;
+        tracing::info!(site_id = %link.site_id, other_site, "paired with the cloud");
+        self.use_link(Some(link));
+        Ok(self.status())
+    }
+
+    async fn run(self, mut subscriber: comanda_store::Subscriber, mut stopping: watch::Receiver<bool>) {
+        let mut links = self.link.subscribe();
+        loop {
+            // Wait for a link (a pairing may bring one at any time).
+            let link = loop {
+                if let Some(link) = links.borrow_and_update().clone() {
+                    break link;
+                }
+                tokio::select! {
+                    changed = links.changed() => if changed.is_err() { return },
+                    _ = stopping.wait_for(|stop| *stop) => return,
+                }
+            };
+            // A pairing may have moved the cursor back (another site): read it again.
+            match self.store.subscriber(SUBSCRIBER).await {
+                Ok(fresh) => subscriber = fresh,
+                Err(e) => tracing::warn!(error = %e, "cannot reread the sync cursor"),
+            }
+            self.update(|s| s.last_ack_seq = subscriber.cursor());
+            if self.upload_with(&link, &mut subscriber, &mut links, &mut stopping).await.is_break() {
                 return;
             }
-        };
+        }
+    }
+
+    /// Uploads to `link` until the link changes (`Continue`) or the box stops (`Break`).
+    async fn upload_with(
+        &self,
+        link: &CloudLink,
+        subscriber: &mut comanda_store::Subscriber,
+        links: &mut watch::Receiver<Option<CloudLink>>,
+        stopping: &mut watch::Receiver<bool>,
+    ) -> std::ops::ControlFlow<()> {
+        use std::ops::ControlFlow::{Break, Continue};
         let url = format!("{}{}", link.url.trim_end_matches('/'), comanda_sync_wire::events_path(link.site_id));
         let mut retry = FIRST_RETRY;
         loop {
             let events = tokio::select! {
                 batch = subscriber.next_batch(MAX_BATCH_EVENTS as u32) => batch,
-                _ = stopping.wait_for(|stop| *stop) => return,
+                _ = links.changed() => return Continue(()),
+                _ = stopping.wait_for(|stop| *stop) => return Break(()),
             };
             let outcome = match events {
-                Ok(events) => self.upload(&http, &url, &link, &events).await,
+                Ok(events) => self.upload(&url, link, &events).await,
                 Err(e) => Err(Failure::Retry(format!("cannot read the event log: {e}"))),
             };
             let pause = match outcome {
                 Ok(ack) => {
                     retry = FIRST_RETRY;
                     let at = OffsetDateTime::now_utc().format(&Rfc3339).ok();
-                    if ack.acked_seq > subscriber.cursor()
-                        && let Err(e) = subscriber.ack(ack.acked_seq.min(self.store.last_seq())).await
-                    {
+                    let acked = ack.acked_seq.min(self.store.last_seq());
+                    let moved = if acked > subscriber.cursor() {
+                        subscriber.ack(acked).await
+                    } else if acked < subscriber.cursor() {
+                        // The cloud holds less than it once confirmed (restored, or a new
+                        // site): send it what it lacks.
+                        tracing::warn!(
+                            acked,
+                            cursor = subscriber.cursor(),
+                            "the cloud lacks events it had; sending them again"
+                        );
+                        subscriber.rewind(acked).await
+                    } else {
+                        Ok(())
+                    };
+                    if let Err(e) = moved {
                         tracing::warn!(error = %e, "cannot record the sync cursor");
                     }
                     let acked = subscriber.cursor();
@@ -152,8 +267,11 @@ impl Sync {
                         s.last_error = Some(why);
                         s.stopped = true;
                     });
-                    let _ = stopping.wait_for(|stop| *stop).await;
-                    return;
+                    // Until a pairing brings a new token.
+                    return tokio::select! {
+                        _ = links.changed() => Continue(()),
+                        _ = stopping.wait_for(|stop| *stop) => Break(()),
+                    };
                 }
                 Err(Failure::Retry(why)) => {
                     tracing::info!(%why, retry_in = ?retry, "cloud sync will retry");
@@ -166,21 +284,17 @@ impl Sync {
             if let Some(pause) = pause {
                 tokio::select! {
                     _ = tokio::time::sleep(pause) => {}
-                    _ = stopping.wait_for(|stop| *stop) => return,
+                    _ = links.changed() => return Continue(()),
+                    _ = stopping.wait_for(|stop| *stop) => return Break(()),
                 }
             }
         }
     }
 
-    async fn upload(
-        &self,
-        http: &reqwest::Client,
-        url: &str,
-        link: &CloudLink,
-        events: &[StoredEvent],
-    ) -> Result<Ack, Failure> {
+    async fn upload(&self, url: &str, link: &CloudLink, events: &[StoredEvent]) -> Result<Ack, Failure> {
         let batch = batch_of(link.site_id, events);
-        let response = http
+        let response = self
+            .http
             .post(url)
             .bearer_auth(&link.token)
             .header(VERSION_HEADER, comanda_sync_wire::WIRE_VERSION.to_string())

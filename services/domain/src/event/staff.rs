@@ -10,6 +10,10 @@ pub struct SiteSetup {
     pub restaurant_name: String,
     pub currency: String,
     pub prices_include_tax: bool,
+    /// The site's IANA time zone (reports' local days). Absent from events written before it
+    /// was added: those sites report in UTC until they say otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 /// A member of staff as others may see them: no credentials.
