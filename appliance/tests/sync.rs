@@ -148,7 +148,7 @@ async fn a_cloud_down_all_evening_gets_the_whole_backlog_when_it_comes_back() {
 }
 
 #[tokio::test]
-async fn a_revoked_token_stops_the_uploads_and_says_why() {
+async fn a_revoked_token_stops_the_uploads_says_why_and_a_new_pairing_resumes_them() {
     let pg = Postgres::start();
     let (cloud, site_id, tb, owner) = box_syncing_to_a_cloud(&pg).await;
     wait_synced(&tb, &owner).await;
@@ -165,6 +165,57 @@ async fn a_revoked_token_stops_the_uploads_and_says_why() {
     };
     assert!(stopped["last_error"].as_str().is_some_and(|e| e.contains("revoked")), "{stopped}");
     assert!(stopped["backlog"].as_u64() > Some(0), "{stopped}");
+
+    // The owner gets a new code from the cloud and pairs the box again: the uploads resume
+    // at once, without a restart, where they stopped (same site: nothing is sent twice).
+    let (code, _) = admin::pairing_code(&cloud.pool.get().await.expect("connection"), site_id).await.expect("code");
+    let url = stopped["cloud_url"].as_str().expect("url").to_owned();
+    let client = tb.client().as_session(&owner);
+    let paired = client.post("/api/v1/sync/pair", json!({"cloud_url": url, "code": code})).await.expect_status(200);
+    assert_eq!((paired.body["stopped"].as_bool(), paired.body["last_error"].is_null()), (Some(false), true));
+    // A code works once.
+    let again = client.post("/api/v1/sync/pair", json!({"cloud_url": url, "code": code})).await;
+    assert_eq!((again.status, again.error_code()), (422, Some("validation_failed")), "{}", again.text);
+    work(&tb, &owner, 2).await;
+    wait_synced(&tb, &owner).await;
+    assert_cloud_equals_box(&cloud, &tb, site_id).await;
+    // Only the owner pairs the box.
+    client.post("/api/v1/staff", comanda_testkit::staff_body("marta", "manager", "9999")).await.expect_status(201);
+    let marta = tb.client().as_session(&tb.client().pin_login("marta", "9999").await);
+    let refused = marta.post("/api/v1/sync/pair", json!({"cloud_url": url, "code": "whatever"})).await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    tb.stop().await;
+}
+
+#[tokio::test]
+async fn pairing_with_another_site_sends_the_whole_log_there() {
+    let pg = Postgres::start();
+    let (cloud, first, tb, owner) = box_syncing_to_a_cloud(&pg).await;
+    work(&tb, &owner, 3).await;
+    wait_synced(&tb, &owner).await;
+    let url = status(&tb, &owner).await["cloud_url"].as_str().expect("url").to_owned();
+    // The restaurant moves to a new site record (say, a new organisation).
+    let (second, _) = admin::create_site(&cloud.pool, "Bistros", "Rue Haute (new)").await.expect("site");
+    let (code, _) = admin::pairing_code(&cloud.pool.get().await.expect("connection"), second).await.expect("code");
+    let client = tb.client().as_session(&owner);
+    // Bad input first: not a URL, an empty code.
+    for body in [json!({"cloud_url": "ftp://x", "code": code}), json!({"cloud_url": url, "code": " "})] {
+        client.post("/api/v1/sync/pair", body).await.expect_status(422);
+    }
+    client.post("/api/v1/sync/pair", json!({"cloud_url": url, "code": code})).await.expect_status(200);
+    work(&tb, &owner, 2).await;
+    wait_synced(&tb, &owner).await;
+    assert_cloud_equals_box(&cloud, &tb, second).await;
+    // The first site keeps what it had; the old token no longer matters to the box.
+    let held = |site: Uuid| {
+        let cloud = cloud.clone();
+        async move {
+            let client = cloud.pool.get().await.expect("connection");
+            let row = client.query_one("SELECT COUNT(*) FROM events WHERE site_id = $1", &[&site]).await.expect("count");
+            row.get::<_, i64>(0)
+        }
+    };
+    assert!(held(first).await < held(second).await);
     tb.stop().await;
 }
 
