@@ -211,7 +211,8 @@ async fn pairing_with_another_site_sends_the_whole_log_there() {
         let cloud = cloud.clone();
         async move {
             let client = cloud.pool.get().await.expect("connection");
-            let row = client.query_one("SELECT COUNT(*) FROM events WHERE site_id = $1", &[&site]).await.expect("count");
+            let row =
+                client.query_one("SELECT COUNT(*) FROM events WHERE site_id = $1", &[&site]).await.expect("count");
             row.get::<_, i64>(0)
         }
     };

@@ -63,13 +63,16 @@ enum SiteCommand {
     Revoke { site_id: Uuid },
     /// A new token for the site (the old one stops working); prints {"site_id":…,"token":…}.
     Token { site_id: Uuid },
+    /// A one-time code to pair the site's box from its dashboard (valid 30 minutes); prints
+    /// {"site_id":…,"pairing_code":…,"expires_at":…}.
+    Pair { site_id: Uuid },
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tokio_postgres=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -100,7 +103,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = comanda_cloud::router(Cloud { pool: Arc::new(pool) });
             let listener =
                 tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-            tracing::info!(addr = %listener.local_addr()?, "comanda-cloud is serving");
+            // On stdout, plain, for scripts and tests: where to reach this instance.
+            println!("comanda-cloud is serving at http://{}/", listener.local_addr()?);
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
@@ -118,6 +122,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Site { command: SiteCommand::Revoke { site_id } } => {
             admin::revoke_site(&pool, site_id).await?;
             println!("{}", serde_json::json!({"site_id": site_id, "revoked": true}));
+        }
+        Command::Site { command: SiteCommand::Pair { site_id } } => {
+            let client = pool.get().await.context("cannot connect to the database")?;
+            let exists = client.query_opt("SELECT 1 FROM sites WHERE id = $1", &[&site_id]).await?.is_some();
+            anyhow::ensure!(exists, "there is no site {site_id}");
+            let (code, expires_at) = admin::pairing_code(&client, site_id).await?;
+            let expires_at = expires_at.format(&time::format_description::well_known::Rfc3339)?;
+            println!("{}", serde_json::json!({"site_id": site_id, "pairing_code": code, "expires_at": expires_at}));
         }
         Command::Site { command: SiteCommand::Token { site_id } } => {
             let token = admin::reissue_token(&pool, site_id).await?;
