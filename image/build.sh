@@ -47,7 +47,7 @@ base() {
         excludes+=("--dpkgopt=path-exclude=/lib/modules/*/$m/*" "--dpkgopt=path-exclude=/usr/lib/modules/*/$m/*")
     done
     mmdebstrap --mode=root --variant=minbase \
-        --include=systemd-sysv,udev,linux-image-amd64,initramfs-tools,systemd-boot,dbus,e2fsprogs,dosfstools,iproute2,kmod \
+        --include=systemd-sysv,udev,linux-image-amd64,initramfs-tools,systemd-boot,dbus,e2fsprogs,dosfstools,iproute2,kmod,ca-certificates \
         --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
         --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
         "${excludes[@]}" \

@@ -159,7 +159,14 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     reporting.spawn_projection();
     printing.start().await.map_err(|e| anyhow::anyhow!("cannot start printing: {e}"))?;
     // Cloud sync runs beside the service: nothing in the restaurant waits for it.
-    let sync = comanda_sync::Sync::new(store.clone(), config.cloud.clone());
+    let extra_roots = match &config.cloud_ca_file {
+        Some(path) => {
+            Some(std::fs::read(path).with_context(|| format!("cannot read the cloud CA file {}", path.display()))?)
+        }
+        None => None,
+    };
+    let sync = comanda_sync::Sync::new(store.clone(), config.cloud.clone(), extra_roots.as_deref())
+        .map_err(|e| anyhow::anyhow!("cloud sync: {e}"))?;
     sync.start(stopping.clone()).await.map_err(|e| anyhow::anyhow!("cannot start cloud sync: {e}"))?;
 
     let api = OpenApiRouter::new()

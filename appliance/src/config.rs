@@ -32,6 +32,9 @@ pub struct Config {
     /// Where to sync the event log (`[cloud]` url, site_id, token), or
     /// `COMANDA_CLOUD_URL`, `COMANDA_CLOUD_SITE_ID`, `COMANDA_CLOUD_TOKEN` (all three).
     pub cloud: Option<comanda_sync::CloudLink>,
+    /// A PEM file of extra certificate authorities to trust for the cloud (a private cloud
+    /// with its own CA); public clouds need none. `COMANDA_CLOUD_CA_FILE`.
+    pub cloud_ca_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -52,6 +55,7 @@ impl Default for Config {
             tls: false,
             backup_copy_dir: None,
             cloud: None,
+            cloud_ca_file: None,
         }
     }
 }
@@ -94,6 +98,9 @@ impl Config {
         }
         if let Some(v) = env("COMANDA_MDNS") {
             config.mdns = parse_bool(&v).with_context(|| format!("COMANDA_MDNS={v:?} is not true or false"))?;
+        }
+        if let Some(v) = env("COMANDA_CLOUD_CA_FILE") {
+            config.cloud_ca_file = Some(PathBuf::from(v));
         }
         if let Some(v) = env("COMANDA_BACKUP_COPY_DIR") {
             config.backup_copy_dir = Some(PathBuf::from(v));

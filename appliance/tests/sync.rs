@@ -313,3 +313,68 @@ async fn the_cloud_restarting_while_the_box_sends_loses_nothing() {
     again.abort();
     tb.stop().await;
 }
+
+#[tokio::test]
+async fn the_box_syncs_over_https_and_trusts_only_the_cas_it_is_given() {
+    let pg = Postgres::start();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let cloud_addr = listener.local_addr().expect("addr");
+    let cloud = serve_cloud(&pg, listener).await;
+    let (site_id, token) = site(&cloud).await;
+    // The cloud behind a TLS front with a private CA (the box's own CA code makes one).
+    let certs = tempfile::tempdir().expect("tempdir");
+    let tls = comanda_appliance::tls::load(certs.path(), &["127.0.0.1".parse().expect("ip")]).expect("certificates");
+    let front = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind front");
+    let url = format!("https://localhost:{}", front.local_addr().expect("addr").port());
+    let acceptor = tls.acceptor.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = front.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let (Ok(mut outer), Ok(mut inner)) =
+                    (acceptor.accept(tcp).await, tokio::net::TcpStream::connect(cloud_addr).await)
+                else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut outer, &mut inner).await;
+            });
+        }
+    });
+    let link = CloudLink { url, site_id, token };
+
+    // A box that was not told to trust that CA refuses the cloud, and says why.
+    let stranger = TestBox::start_configured(|c| c.cloud = Some(link.clone())).await.expect("box");
+    let owner = stranger.set_up().await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let refused = loop {
+        let s = status(&stranger, &owner).await;
+        if s["last_error"].is_string() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no error shown: {s}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(refused["last_error"].as_str().is_some_and(|e| e.contains("certificate")), "{refused}");
+    assert_eq!(refused["last_ack_seq"], 0);
+    stranger.stop().await;
+
+    // Given the CA file, it syncs (and the token travels encrypted).
+    let ca_file = certs.path().join("tls/ca.pem");
+    let tb = TestBox::start_configured(|c| {
+        c.cloud = Some(link);
+        c.cloud_ca_file = Some(ca_file);
+    })
+    .await
+    .expect("box");
+    let owner = tb.set_up().await;
+    work(&tb, &owner, 3).await;
+    wait_synced(&tb, &owner).await;
+    assert_cloud_equals_box(&cloud, &tb, site_id).await;
+    tb.stop().await;
+
+    // A CA file that is not one stops the box at start with the reason.
+    let junk = certs.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").expect("write");
+    let failed = TestBox::start_configured(|c| c.cloud_ca_file = Some(junk)).await;
+    assert!(failed.as_ref().err().is_some_and(|e| format!("{e:#}").contains("CA file")), "the box starts anyway");
+}

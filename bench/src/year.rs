@@ -40,6 +40,7 @@ pub async fn generate(data_dir: &Path, orders: usize, parallel: usize) -> Result
         print_reroute_after_secs: 30,
         tls: false,
         backup_copy_dir: None,
+        cloud_ca_file: None,
         cloud: None,
     };
     let running = comanda_appliance::start(&config, Arc::new(clock.clone())).await?;

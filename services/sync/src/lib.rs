@@ -84,15 +84,28 @@ pub const MIGRATIONS: comanda_store::Migrations = comanda_store::Migrations {
 };
 
 impl Sync {
-    pub fn new(store: Store, configured: Option<CloudLink>) -> Self {
-        let http = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().unwrap_or_default();
-        Self {
+    /// `extra_roots`: PEM certificate authorities to trust besides the system's, for a cloud
+    /// with a private CA. Fails when they cannot be read as certificates.
+    pub fn new(store: Store, configured: Option<CloudLink>, extra_roots: Option<&[u8]>) -> Result<Self, String> {
+        let mut builder = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).https_only(false);
+        if let Some(pem) = extra_roots {
+            let roots = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| format!("the cloud CA file holds no readable certificate: {e}"))?;
+            if roots.is_empty() {
+                return Err("the cloud CA file holds no certificate".to_owned());
+            }
+            for root in roots {
+                builder = builder.add_root_certificate(root);
+            }
+        }
+        let http = builder.build().map_err(|e| format!("cannot start the HTTPS client: {e}"))?;
+        Ok(Self {
             store,
             configured,
             link: Arc::new(watch::Sender::new(None)),
             status: Arc::new(Mutex::new(SyncStatus::default())),
             http,
-        }
+        })
     }
 
     pub fn status(&self) -> SyncStatus {
@@ -321,9 +334,18 @@ enum Failure {
     Retry(String),
 }
 
-/// reqwest's errors name the URL, which is fine, but never the token: it is in a header.
+/// reqwest's errors name the URL, which is fine, but never the token: it is in a header. The
+/// causes are kept (say, "invalid peer certificate: UnknownIssuer"): they say what to fix.
 fn without_url(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
     if let Some(url) = e.url() {
         text = text.replace(url.as_str(), "the cloud");
     }

@@ -63,6 +63,7 @@ impl TestBox {
             print_reroute_after_secs: 30,
             tls: false,
             backup_copy_dir: None,
+            cloud_ca_file: None,
             cloud: None,
         };
         tweak(&mut config);
