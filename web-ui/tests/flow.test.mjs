@@ -192,6 +192,16 @@ test("an evening in the browser, from the wizard to the dashboard", async () => 
   const version = await d.waitForSelector(sel("system-version"));
   assert.match(await version.textContent(), /^\d+\.\d+\.\d+/);
   await d.waitForSelector(sel("sync-off")); // this box has no cloud configured
+  // Pairing with a cloud that does not answer (nothing listens on loopback's port 9) says so,
+  // and the box stays as it was.
+  await d.fill(sel("pair-url"), "http://127.0.0.1:9");
+  await d.fill(sel("pair-code"), "7KQ2M-X9D4F");
+  await d.click(sel("pair-submit"));
+  await d.waitForSelector(`${sel("pair-message")}.form-error:text('cannot reach the cloud')`);
+  await d.waitForSelector(sel("sync-off"));
+  const unreachable = dash.errors.filter((e) => e.includes("503"));
+  assert.equal(unreachable.length, 1, "the refused pairing");
+  dash.errors.splice(dash.errors.indexOf(unreachable[0]), 1);
   await d.setInputFiles(sel("update-file"), { name: "comanda-next.root.ext4.zst", mimeType: "application/octet-stream", buffer: Buffer.from("not really a system") });
   await d.setInputFiles(sel("update-sha256"), { name: "comanda-next.root.ext4.zst.sha256", mimeType: "text/plain", buffer: Buffer.from(`${"0".repeat(64)}  comanda-next.root.ext4.zst\n`) });
   await d.click(sel("update-upload"));

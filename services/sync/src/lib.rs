@@ -166,7 +166,12 @@ impl Sync {
             .json(&serde_json::json!({ "code": code }))
             .send()
             .await
-            .map_err(|e| ApiError::unavailable(format!("cannot reach the cloud: {}", without_url(&e))))?;
+            .map_err(|e| {
+                ApiError::unavailable(format!(
+                    "Cannot reach the cloud at {url}. Check the address and this box's internet connection ({}).",
+                    root_cause(&e)
+                ))
+            })?;
         let status = response.status();
         if !status.is_success() {
             let message = response.json::<ErrorBody>().await.map(|b| b.error.message).unwrap_or_default();
@@ -332,6 +337,15 @@ enum Failure {
     /// Retrying cannot help: the token is wrong or revoked.
     Refused(String),
     Retry(String),
+}
+
+/// The innermost cause, for people: "Connection refused (os error 111)".
+fn root_cause(e: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 /// reqwest's errors name the URL, which is fine, but never the token: it is in a header. The

@@ -3,7 +3,7 @@
 // spare system partition and restarts into it; a version that does not become healthy is
 // rolled back by the box itself (README "On the appliance").
 
-import { get, session } from "/assets/core/api.js";
+import { get, postNow, session } from "/assets/core/api.js";
 import { t } from "/assets/core/i18n.js";
 import { clear, h } from "/assets/core/ui.js";
 import { field, fmtDateTime, problem, sectionHead } from "/dashboard/lib.js";
@@ -14,7 +14,11 @@ export async function mount(root, ctx) {
   const owner = ctx.me?.role === "owner";
   root.append(sectionHead(t("dash.system.title")), h("section.card", {}, status),
     h("section.card", { style: { marginTop: "16px" } }, h("h2", {}, t("dash.sync.title")), cloud));
-  if (owner) root.append(h("section.card", { style: { marginTop: "16px" } }, uploadForm()));
+  const pairing = owner ? pairForm() : null;
+  if (owner) {
+    root.append(h("section.card", { style: { marginTop: "16px" } }, pairing.form));
+    root.append(h("section.card", { style: { marginTop: "16px" } }, uploadForm()));
+  }
   await load();
 
   async function load() {
@@ -39,6 +43,7 @@ export async function mount(root, ctx) {
   async function loadSync() {
     try {
       const s = await get("/api/v1/sync/status");
+      if (pairing && s.cloud_url && !pairing.url.value) pairing.url.value = s.cloud_url;
       if (!s.enabled) {
         clear(cloud, h("p.muted", { "data-test": "sync-off" }, t("dash.sync.off")));
         return;
@@ -51,6 +56,40 @@ export async function mount(root, ctx) {
     } catch (e) {
       clear(cloud, h("p.form-error", { role: "alert" }, problem(e)));
     }
+  }
+
+  // Pairing: the owner types the cloud's address and the one-time code the cloud showed them;
+  // the box trades it for its site's token and starts sending at once.
+  function pairForm() {
+    const url = h("input", { type: "url", "data-test": "pair-url", placeholder: "https://cloud.example.com", required: true, maxlength: 500 });
+    const code = h("input", { "data-test": "pair-code", placeholder: "7KQ2M-X9D4F", required: true, maxlength: 64, autocomplete: "off", autocapitalize: "characters" });
+    const message = h("p", { role: "status", "data-test": "pair-message" });
+    const submit = h("button.primary", { type: "submit", "data-test": "pair-submit" }, t("dash.sync.pair"));
+    const form = h("form", {
+      onsubmit: async (e) => {
+        e.preventDefault();
+        submit.disabled = true;
+        message.className = "";
+        message.textContent = t("dash.sync.pairing");
+        try {
+          await postNow("/api/v1/sync/pair", { cloud_url: url.value.trim(), code: code.value.trim() });
+          code.value = "";
+          message.textContent = t("dash.sync.paired");
+          loadSync();
+        } catch (err) {
+          message.className = "form-error";
+          message.textContent = problem(err);
+        } finally {
+          submit.disabled = false;
+        }
+      },
+    },
+    h("h2", {}, t("dash.sync.pair_title")),
+    h("p.muted", {}, t("dash.sync.pair_hint")),
+    field(t("dash.sync.cloud_url"), url),
+    field(t("dash.sync.code"), code),
+    message, submit);
+    return { form, url };
   }
 
   function uploadForm() {

@@ -138,6 +138,8 @@ export async function change(method, path, body) {
 }
 
 export const post = (path, body = {}) => change("POST", path, body);
+/// A POST that is never queued: for actions that only make sense now (pairing with the cloud).
+export const postNow = (path, body = {}) => send("POST", path, body, newKey());
 export const patch = (path, body) => change("PATCH", path, body);
 export const put = (path, body) => change("PUT", path, body);
 export const del = (path) => change("DELETE", path);
