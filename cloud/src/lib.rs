@@ -36,9 +36,29 @@ pub fn router(cloud: Cloud) -> Router {
         .route("/api/v1/sites/{site_id}/pairing-code", post(sites::new_code))
         .route("/api/v1/pair", post(sites::pair))
         .route("/api/v1/reports/sales", get(sites::sales_report))
+        .route("/", get(|| page("text/html; charset=utf-8", include_str!("../static/index.html"))))
+        .route("/app.js", get(|| page("text/javascript; charset=utf-8", include_str!("../static/app.js"))))
+        .route("/style.css", get(|| page("text/css; charset=utf-8", include_str!("../static/style.css"))))
         .route("/healthz", axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES + (64 << 10)))
         .with_state(cloud)
+}
+
+/// The owners' dashboard (`cloud/static/`), compiled in: no files to deploy beside the binary.
+/// Same-origin only, never framed.
+async fn page(content_type: &'static str, body: &'static str) -> Response {
+    use axum::http::header;
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// An error answer: `{"error":{"code","message"}}` with its status.

@@ -91,6 +91,8 @@ fn ci() -> Result<()> {
     // The browser tests drive the real binary: build it first. They come before the Rust
     // tests so that the test runner's summary stays the run's closing line (CI reads it).
     run_step(&["build", "--package", "comanda-appliance", "--bin", "comanda", "--locked"])?;
+    // ... and the cloud's page drives comanda-cloud on a throwaway PostgreSQL.
+    run_step(&["build", "--package", "comanda-cloud", "--package", "comanda-testkit", "--bins", "--locked"])?;
     browser_tests()?;
     // Hostile input against the same debug binary: ~80 operations, bounded (about a minute).
     hostile::schemathesis(
@@ -127,6 +129,8 @@ fn browser_tests() -> Result<()> {
     node.args(["--test", "--test-concurrency=1", "."])
         .current_dir(&tests)
         .env("COMANDA_BIN", &binary)
+        .env("COMANDA_CLOUD_BIN", target_dir().join("debug").join("comanda-cloud"))
+        .env("COMANDA_POSTGRES_BIN", target_dir().join("debug").join("throwaway-postgres"))
         .env("CHROMIUM", &chromium);
     run_command("node --test web-ui/tests", node)
 }
