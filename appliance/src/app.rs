@@ -29,7 +29,7 @@ use crate::config::Config;
 use crate::hub::Hub;
 
 /// Every service's migrations, in dependency order (the store's own come first, always).
-pub fn migrations() -> [&'static Migrations; 10] {
+pub fn migrations() -> [&'static Migrations; 11] {
     [
         &comanda_staff::MIGRATIONS,
         &comanda_site::MIGRATIONS,
@@ -38,6 +38,7 @@ pub fn migrations() -> [&'static Migrations; 10] {
         &comanda_orders::MIGRATIONS,
         &comanda_kitchen::MIGRATIONS,
         &comanda_billing::MIGRATIONS,
+        &comanda_assets::MIGRATIONS,
         &comanda_reporting::MIGRATIONS,
         &comanda_printing::MIGRATIONS,
         &comanda_sync::MIGRATIONS,
@@ -142,6 +143,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     let kitchen = Kitchen::new(store.clone(), auth.clone());
     let billing = Billing::new(store.clone(), staff.clone());
     let reporting = Reporting::new(store.clone(), auth.clone());
+    let assets = comanda_assets::Assets::new(store.clone(), auth.clone());
     let audit = Audit::new(store.clone(), staff.clone());
     let (stop, stopping) = watch::channel(false);
     let printing_config = PrintingConfig {
@@ -157,6 +159,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     tables.spawn_status_projection();
     kitchen.spawn_ticket_maker();
     reporting.spawn_projection();
+    reporting.spawn_profit_projection();
     printing.start().await.map_err(|e| anyhow::anyhow!("cannot start printing: {e}"))?;
     // Cloud sync runs beside the service: nothing in the restaurant waits for it.
     let extra_roots = match &config.cloud_ca_file {
@@ -178,6 +181,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         .merge(comanda_kitchen::router(kitchen))
         .merge(comanda_billing::router(billing))
         .merge(comanda_reporting::router(reporting))
+        .merge(comanda_assets::router(assets))
         .merge(comanda_audit::router(audit))
         .merge(comanda_printing::router(printing))
         .merge(crate::hub::router(hub))

@@ -66,6 +66,11 @@ async fn openapi_is_3_1_consistent_and_lists_every_route() {
         POST /api/v1/areas
         GET /api/v1/areas/{id}
         PATCH /api/v1/areas/{id}
+        GET /api/v1/assets
+        POST /api/v1/assets
+        GET /api/v1/assets/depreciation
+        GET /api/v1/assets/{id}
+        PATCH /api/v1/assets/{id}
         GET /api/v1/audit
         POST /api/v1/auth/login
         POST /api/v1/auth/logout
@@ -124,6 +129,7 @@ async fn openapi_is_3_1_consistent_and_lists_every_route() {
         GET /api/v1/printers/{id}/status
         POST /api/v1/printers/{id}/test
         GET /api/v1/qr.svg
+        GET /api/v1/reports/profit
         GET /api/v1/reports/sales
         GET /api/v1/setup
         POST /api/v1/setup

@@ -137,6 +137,10 @@ id_type!(
     /// One job in the durable print queue.
     PrintJobId
 );
+id_type!(
+    /// A piece of the restaurant's equipment (assets: depreciation).
+    AssetId
+);
 
 #[cfg(test)]
 mod tests {

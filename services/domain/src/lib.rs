@@ -14,10 +14,10 @@ mod role;
 pub use actor::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use event::{
-    AreaChanged, CategoryChanged, Event, EventAudience, ItemChanged, LineComped, LineData, LineVoided, LinesAdded,
-    ModifierGroupChanged, ModifierOptionData, OrderClosed, OrderMoved, OrderOpened, OrderSent, ShiftEvent, SiteSetup,
-    StaffChanged, StaffSnapshot, StationChanged, TableChanged, TableStatus, TicketCreated, TicketKind, TicketStatus,
-    TicketStatusChanged,
+    AreaChanged, AssetChanged, CategoryChanged, Event, EventAudience, ItemChanged, LineComped, LineData, LineVoided,
+    LinesAdded, ModifierGroupChanged, ModifierOptionData, OrderClosed, OrderMoved, OrderOpened, OrderSent, ShiftEvent,
+    SiteSetup, StaffChanged, StaffSnapshot, StationChanged, TableChanged, TableStatus, TicketCreated, TicketKind,
+    TicketStatus, TicketStatusChanged,
 };
 pub use event::{
     BillCreated, BillDiscounted, BillPaid, BillSplit, CashMoved, CashSessionClosed, CashSessionOpened, PaidLine,
@@ -28,6 +28,6 @@ pub use ids::{
     AreaId, CategoryId, EventId, ItemId, ModifierGroupId, ModifierOptionId, OrderId, OrderLineId, RefreshTokenId,
     ShiftId, SiteId, StaffId, StationId, TableId, TicketId, TokenFamilyId,
 };
-pub use ids::{BillId, CashSessionId, PaymentId, PrintJobId, PrinterId, RefundId};
+pub use ids::{AssetId, BillId, CashSessionId, PaymentId, PrintJobId, PrinterId, RefundId};
 pub use money::{Money, MoneyError, TaxRate, TaxRateError};
 pub use role::Role;

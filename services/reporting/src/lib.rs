@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod model;
+pub mod profit;
 mod projection;
 mod sql;
 
@@ -19,10 +20,14 @@ use jiff::tz::TimeZone;
 
 pub use api::router;
 pub use model::SalesReport;
+pub use profit::ProfitReport;
 
 pub const MIGRATIONS: Migrations = Migrations {
     service: "reporting",
-    steps: &[Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") }],
+    steps: &[
+        Migration { version: 1, name: "init", sql: include_str!("../migrations/0001_init.sql") },
+        Migration { version: 2, name: "profit", sql: include_str!("../migrations/0002_profit.sql") },
+    ],
 };
 
 /// The projection's name on the bus (its cursor in `bus_cursors`).
@@ -49,6 +54,17 @@ impl Reporting {
     /// The sales report for `?from=&to=` (see [`model::resolve_range`]) in the site's time
     /// zone. 409 before first-start setup.
     pub async fn sales_report(&self, from: Option<&str>, to: Option<&str>) -> Result<SalesReport, ApiError> {
+        let (range, tz, settings) = self.range(from, to).await?;
+        let facts = self.store.read(move |c| sql::sales_facts(c, range)).await?;
+        model::report(range, &tz, settings.timezone, settings.currency, facts)
+    }
+
+    /// The site's settings, its time zone and the instants `?from=&to=` covers there.
+    async fn range(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<(model::ReportRange, TimeZone, comanda_site::Settings), ApiError> {
         let settings = self
             .store
             .read(comanda_site::settings_in)
@@ -58,7 +74,16 @@ impl Reporting {
             ApiError::conflict(format!("the site's time zone {:?} is unknown to this box", settings.timezone))
         })?;
         let range = model::resolve_range(from, to, &tz, self.store.clock().now())?;
-        let facts = self.store.read(move |c| sql::sales_facts(c, range)).await?;
-        model::report(range, &tz, settings.timezone, settings.currency, facts)
+        Ok((range, tz, settings))
+    }
+
+    /// Profit over `?from=&to=` (see [`profit`]).
+    pub async fn profit_report(&self, from: Option<&str>, to: Option<&str>) -> Result<ProfitReport, ApiError> {
+        let (range, tz, settings) = self.range(from, to).await?;
+        let facts = {
+            let tz = tz.clone();
+            self.store.read(move |c| profit::facts(c, range, &tz)).await?
+        };
+        profit::report(range, &tz, settings.timezone, settings.currency, facts)
     }
 }

@@ -170,8 +170,12 @@ fn money(row: &Row<'_>, i: usize) -> rusqlite::Result<Money> {
 pub fn sales_facts(conn: &Connection, range: ReportRange) -> Result<SalesFacts, StoreError> {
     // A read transaction: every statement below sees the same committed state.
     let snapshot = conn.unchecked_transaction()?;
+    sales_facts_in(&snapshot, range)
+}
+
+/// [`sales_facts`] inside the caller's read transaction.
+pub fn sales_facts_in(c: &Connection, range: ReportRange) -> Result<SalesFacts, StoreError> {
     let (from, to) = (sql_time(range.from), sql_time(range.to));
-    let c = &*snapshot;
 
     let (orders, gross, tax, discounts, service_charge) = c.query_row(
         "SELECT COUNT(DISTINCT order_id), COALESCE(SUM(total), 0), COALESCE(SUM(tax), 0),

@@ -551,5 +551,11 @@ fn may_clock(who: &AuthStaff, target: &StaffMember) -> Result<(), ApiError> {
 }
 
 fn shift_event(s: &Shift) -> ShiftEvent {
-    ShiftEvent { shift_id: s.id, staff_id: s.staff_id, started_at: s.started_at, ended_at: s.ended_at }
+    ShiftEvent {
+        shift_id: s.id,
+        staff_id: s.staff_id,
+        started_at: s.started_at,
+        ended_at: s.ended_at,
+        hourly_rate: s.hourly_rate,
+    }
 }

@@ -19,6 +19,7 @@ fn clocked_in() -> Event {
         staff_id: StaffId::new(),
         started_at: time::OffsetDateTime::now_utc(),
         ended_at: None,
+        hourly_rate: None,
     })
 }
 

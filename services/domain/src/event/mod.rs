@@ -5,6 +5,7 @@
 //! adds its variants here when it lands; names are a contract with tablets and the cloud and
 //! are never renamed. Events carry no secrets: never a hash, PIN or token.
 
+mod assets;
 mod billing;
 mod menu;
 mod orders;
@@ -14,6 +15,7 @@ mod tables;
 
 use serde::{Deserialize, Serialize};
 
+pub use assets::AssetChanged;
 pub use billing::{
     BillCreated, BillDiscounted, BillPaid, BillSplit, CashMoved, CashSessionClosed, CashSessionOpened, PaidLine,
     PaidTax, PaymentMethod, PaymentRefunded, PaymentTaken,
@@ -108,6 +110,10 @@ pub enum Event {
     PrintJobPrinted(PrintJobPrinted),
     #[serde(rename = "print_job.failed")]
     PrintJobFailed(PrintJobFailed),
+
+    /// An asset was added, edited or disposed of (its whole record).
+    #[serde(rename = "asset.changed")]
+    AssetChanged(AssetChanged),
 }
 
 impl Event {
@@ -142,7 +148,7 @@ impl EventAudience {
         match family {
             "ticket" | "menu" | "print_job" | "kitchen" => EventAudience::Everyone,
             "order" if matches!(event_type, "order.sent" | "order.line_voided") => EventAudience::Everyone,
-            "staff" | "site" | "audit" | "cash" | "sync" => EventAudience::Managers,
+            "staff" | "site" | "audit" | "cash" | "sync" | "asset" => EventAudience::Managers,
             _ => EventAudience::Floor,
         }
     }
@@ -182,7 +188,8 @@ mod tests {
     fn each_role_sees_only_its_events() {
         use Role::*;
         // (event type, roles that see it)
-        let table: [(&str, &[Role]); 7] = [
+        let table: [(&str, &[Role]); 8] = [
+            ("asset.changed", &[Owner, Manager]),
             ("ticket.created", &[Owner, Manager, Waiter, Kitchen]),
             ("menu.item_changed", &[Owner, Manager, Waiter, Kitchen]),
             ("order.sent", &[Owner, Manager, Waiter, Kitchen]),

@@ -41,4 +41,8 @@ pub struct ShiftEvent {
     pub started_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option", default)]
     pub ended_at: Option<OffsetDateTime>,
+    /// The rate the shift is paid at (fixed when it started), for labour cost. Absent from
+    /// events written before it was added, and for staff without a rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hourly_rate: Option<crate::Money>,
 }
