@@ -182,6 +182,27 @@ test("an evening in the browser, from the wizard to the dashboard", async () => 
   await d.click(sel("nav-reports"));
   await d.waitForSelector(sel("report-gross"));
   await shoot(d, "reports");
+  // Profit over the same period: the owner adds the oven first, so depreciation counts.
+  await d.click(sel("nav-assets"));
+  await d.click(sel("add-asset"));
+  await d.fill(sel("asset-name"), "Combi oven");
+  await d.fill(sel("asset-category"), "Kitchen");
+  await d.fill(sel("asset-purchase_date"), "2026-01-01");
+  await d.fill(sel("asset-cost"), "3650.00");
+  await d.fill(sel("asset-useful_life_months"), "120");
+  await d.click(sel("sheet-save"));
+  await d.waitForSelector(sel("asset-Combi oven"));
+  await shoot(d, "assets");
+  await d.click(sel("nav-reports"));
+  await d.click(sel("report-view-profit"));
+  const profit = await d.waitForSelector(sel("profit-total"));
+  const sales = Number(await (await d.waitForSelector(sel("profit-net-sales"))).getAttribute("data-minor"));
+  assert.ok(sales > 0, "the evening's net sales are in the profit report");
+  assert.ok(Number(await profit.getAttribute("data-minor")) < sales, "costs come off");
+  await d.waitForSelector(sel("profit-chart"));
+  await shoot(d, "profit");
+  await d.click(sel("report-view-sales"));
+  await d.waitForSelector(sel("report-gross"));
   await d.click(sel("nav-menu"));
   await d.waitForTimeout(300);
   await shoot(d, "menu-editor");

@@ -443,6 +443,7 @@ const ICONS = {
   tables: ["M3 8h18v4H3z", "M6 12v8M18 12v8M9 4h6"],
   printers: ["M7 9V3h10v6", "M7 17H4v-8h16v8h-3", "M7 14h10v7H7z"],
   cash: ["M2 6h20v12H2z", "C12 12 3", "M5 9v.01M19 15v.01"],
+  assets: ["M3 7l9-4 9 4v10l-9 4-9-4z", "M3 7l9 4 9-4M12 11v10"],
   audit: ["M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z", "M9 12l2 2 4-4"],
   system: ["M4 4h16v12H4z", "M8 20h8M12 16v4"],
   logout: ["M15 4h4v16h-4", "M10 8l-4 4 4 4M6 12h10"],

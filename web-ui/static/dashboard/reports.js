@@ -6,6 +6,7 @@ import { get } from "/assets/core/api.js";
 import { t } from "/assets/core/i18n.js";
 import { money } from "/assets/core/money.js";
 import { clear, h } from "/assets/core/ui.js";
+import { renderProfit } from "/dashboard/profit.js";
 import {
   addDays, csvMoney, dataTable, dayOf, emptyState, field, fitted, fmtDay, hourChart, kpi, num, pct, problem, rate, sectionHead, weekday, plural,
 } from "/dashboard/lib.js";
@@ -33,6 +34,8 @@ export async function mount(root, ctx) {
   let preset = saved?.preset ?? "today";
   let [from, to] = saved?.from ? [saved.from, saved.to] : presetRange(preset);
   let tab = saved?.tab || "items";
+  // Sales or profit, over the same period.
+  let view = saved?.view === "profit" && ctx.me?.role !== "waiter" ? "profit" : "sales";
   let report = null;
 
   const fromInput = h("input", { type: "date", value: from, "data-test": "report-from", max: dayOf() });
@@ -47,8 +50,16 @@ export async function mount(root, ctx) {
     load();
   } }, t("dash.reports.show"));
 
+  const viewSwitch = h("div.segmented.view-switch", { role: "group", "aria-label": t("dash.reports.view") });
+  function drawViews() {
+    clear(viewSwitch, ["sales", "profit"].map((v) => h("button", {
+      type: "button", "data-test": `report-view-${v}`, "aria-pressed": String(v === view),
+      onclick: () => { view = v; load(); },
+    }, t(`dash.reports.view_${v}`))));
+  }
+  drawViews();
   root.append(
-    sectionHead(t("dash.reports.title")),
+    sectionHead(t("dash.reports.title"), viewSwitch),
     h("div.card.range-card", {},
       h("div.range-bar", {},
         presets,
@@ -72,8 +83,18 @@ export async function mount(root, ctx) {
     fromInput.value = from;
     toInput.value = to;
     drawPresets();
-    sessionStorage.setItem("comanda.dash.range", JSON.stringify({ preset, from, to, tab }));
+    drawViews();
+    sessionStorage.setItem("comanda.dash.range", JSON.stringify({ preset, from, to, tab, view }));
     if (!quiet) clear(body, h("div.loading", {}, h("span.spinner"), t("dash.loading")));
+    if (view === "profit") {
+      try {
+        const p = await get(`/api/v1/reports/profit?from=${from}&to=${to}`);
+        clear(body, h("p.report-title", {}, rangeTitle()), renderProfit(p, { from, to }));
+      } catch (e) {
+        clear(body, emptyState(problem(e), h("button.primary", { type: "button", onclick: () => load() }, t("common.retry"))));
+      }
+      return;
+    }
     try {
       const [r, staff] = await Promise.all([get(`/api/v1/reports/sales?from=${from}&to=${to}`), ctx.staffById()]);
       report = r;
@@ -83,11 +104,15 @@ export async function mount(root, ctx) {
     }
   }
 
+  function rangeTitle() {
+    return from === to ? fmtDay(from, { weekday: "long", day: "numeric", month: "long", year: "numeric" })
+      : t("dash.reports.range", { from: fmtDay(from, { day: "numeric", month: "short", year: "numeric" }), to: fmtDay(to, { day: "numeric", month: "short", year: "numeric" }) });
+  }
+
   function render(staff) {
     const r = report;
     const avg = r.orders ? Math.round(r.gross / r.orders) : 0;
-    const title = from === to ? fmtDay(from, { weekday: "long", day: "numeric", month: "long", year: "numeric" })
-      : t("dash.reports.range", { from: fmtDay(from, { day: "numeric", month: "short", year: "numeric" }), to: fmtDay(to, { day: "numeric", month: "short", year: "numeric" }) });
+    const title = rangeTitle();
     const kpis = h("div.kpis.small-kpis", {},
       kpi(t("dash.reports.gross"), money(r.gross), { test: "report-gross", minor: r.gross, tone: "lead", sub: t("dash.reports.gross_hint") }),
       kpi(t("dash.reports.net"), money(r.net), { test: "report-net", minor: r.net, sub: t("dash.reports.tax_of", { amount: money(r.tax) }) }),
@@ -144,7 +169,7 @@ export async function mount(root, ctx) {
         type: "button", role: "tab", "data-test": `report-tab-${k}`, "aria-selected": String(k === tab),
         onclick: () => {
           tab = k;
-          sessionStorage.setItem("comanda.dash.range", JSON.stringify({ preset, from, to, tab }));
+          sessionStorage.setItem("comanda.dash.range", JSON.stringify({ preset, from, to, tab, view }));
           drawTab();
         },
       }, t(`dash.reports.tab.${k}`))));
