@@ -29,7 +29,7 @@ use crate::config::Config;
 use crate::hub::Hub;
 
 /// Every service's migrations, in dependency order (the store's own come first, always).
-pub fn migrations() -> [&'static Migrations; 11] {
+pub fn migrations() -> [&'static Migrations; 12] {
     [
         &comanda_staff::MIGRATIONS,
         &comanda_site::MIGRATIONS,
@@ -39,6 +39,7 @@ pub fn migrations() -> [&'static Migrations; 11] {
         &comanda_kitchen::MIGRATIONS,
         &comanda_billing::MIGRATIONS,
         &comanda_assets::MIGRATIONS,
+        &comanda_reservations::MIGRATIONS,
         &comanda_reporting::MIGRATIONS,
         &comanda_printing::MIGRATIONS,
         &comanda_sync::MIGRATIONS,
@@ -144,6 +145,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     let billing = Billing::new(store.clone(), staff.clone());
     let reporting = Reporting::new(store.clone(), auth.clone());
     let assets = comanda_assets::Assets::new(store.clone(), auth.clone());
+    let reservations = comanda_reservations::Reservations::new(store.clone(), auth.clone());
     let audit = Audit::new(store.clone(), staff.clone());
     let (stop, stopping) = watch::channel(false);
     let printing_config = PrintingConfig {
@@ -182,6 +184,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         .merge(comanda_billing::router(billing))
         .merge(comanda_reporting::router(reporting))
         .merge(comanda_assets::router(assets))
+        .merge(comanda_reservations::router(reservations))
         .merge(comanda_audit::router(audit))
         .merge(comanda_printing::router(printing))
         .merge(crate::hub::router(hub))

@@ -355,6 +355,14 @@ impl Orders {
 }
 
 /// How many orders are open (for `/metrics`).
+/// The open order on `table`, if any (reservations check a table is free before seating).
+pub fn open_order_on_table(
+    conn: &comanda_store::rusqlite::Connection,
+    table: TableId,
+) -> Result<Option<OrderId>, comanda_store::StoreError> {
+    sql::open_order_on_table(conn, table)
+}
+
 pub fn open_count(conn: &comanda_store::rusqlite::Connection) -> Result<i64, comanda_store::StoreError> {
     Ok(conn.query_row("SELECT COUNT(*) FROM orders_orders WHERE status = 'open'", [], |r| r.get(0))?)
 }

@@ -59,6 +59,11 @@ pub fn table(conn: &Connection, id: TableId) -> Result<Option<TableInfo>, StoreE
     sql::table_info_by_id(conn, id)
 }
 
+/// Every active table, by name (reservations look for one that fits a party).
+pub fn active_tables(conn: &Connection) -> Result<Vec<TableInfo>, StoreError> {
+    sql::active_table_infos(conn)
+}
+
 /// The table whose QR code carries `token` (for the guest page); `None` for unknown or
 /// rotated-away tokens.
 pub fn table_by_token(conn: &Connection, token: &str) -> Result<Option<TableInfo>, StoreError> {

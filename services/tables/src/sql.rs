@@ -291,6 +291,13 @@ pub fn table_info_by_id(conn: &Connection, id: TableId) -> Result<Option<TableIn
         .optional()?)
 }
 
+pub fn active_table_infos(conn: &Connection) -> Result<Vec<TableInfo>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, name, area_id, seats, active FROM tables_tables WHERE active = 1 ORDER BY name")?;
+    let rows = stmt.query_map([], table_info)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
 pub fn table_info_by_token(conn: &Connection, token: &str) -> Result<Option<TableInfo>, StoreError> {
     Ok(conn
         .query_row(

@@ -10,6 +10,7 @@ mod billing;
 mod menu;
 mod orders;
 mod printing;
+mod reservations;
 mod staff;
 mod tables;
 
@@ -26,6 +27,7 @@ pub use orders::{
     TicketKind, TicketStatus, TicketStatusChanged,
 };
 pub use printing::{PrintJobFailed, PrintJobPrinted};
+pub use reservations::{ReservationChanged, WaitlistChanged};
 pub use staff::{ShiftEvent, SiteSetup, StaffChanged, StaffSnapshot};
 pub use tables::{AreaChanged, TableChanged, TableStatus};
 
@@ -110,6 +112,21 @@ pub enum Event {
     PrintJobPrinted(PrintJobPrinted),
     #[serde(rename = "print_job.failed")]
     PrintJobFailed(PrintJobFailed),
+
+    #[serde(rename = "reservation.created")]
+    ReservationCreated(ReservationChanged),
+    #[serde(rename = "reservation.changed")]
+    ReservationModified(ReservationChanged),
+    #[serde(rename = "reservation.cancelled")]
+    ReservationCancelled(ReservationChanged),
+    #[serde(rename = "reservation.seated")]
+    ReservationSeated(ReservationChanged),
+    #[serde(rename = "reservation.no_show")]
+    ReservationNoShow(ReservationChanged),
+    #[serde(rename = "waitlist.added")]
+    WaitlistAdded(WaitlistChanged),
+    #[serde(rename = "waitlist.changed")]
+    WaitlistUpdated(WaitlistChanged),
 
     /// An asset was added, edited or disposed of (its whole record).
     #[serde(rename = "asset.changed")]

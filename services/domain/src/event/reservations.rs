@@ -1,0 +1,40 @@
+//! Payloads of the reservations service's events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AreaId, OrderId, TableId};
+
+/// A booking's whole record after the change (`reservation.created`, `.changed`,
+/// `.cancelled`, `.seated`, `.no_show`). Times are RFC 3339 UTC.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservationChanged {
+    pub reservation_id: uuid::Uuid,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub party_size: u32,
+    pub starts_at: String,
+    pub duration_minutes: u32,
+    pub table_id: Option<TableId>,
+    pub table_name: Option<String>,
+    pub area_id: Option<AreaId>,
+    pub notes: Option<String>,
+    /// `booked`, `seated`, `cancelled` or `no_show`.
+    pub status: String,
+    pub order_id: Option<OrderId>,
+    /// The guest's language for messages: `en` or `fr`.
+    pub locale: String,
+}
+
+/// A walk-in on the waiting list (`waitlist.added`, `waitlist.changed`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitlistChanged {
+    pub entry_id: uuid::Uuid,
+    pub name: String,
+    pub phone: Option<String>,
+    pub party_size: u32,
+    pub quoted_minutes: u32,
+    pub added_at: String,
+    /// `waiting`, `seated` or `left`.
+    pub status: String,
+}
