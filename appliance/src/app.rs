@@ -29,7 +29,7 @@ use crate::config::Config;
 use crate::hub::Hub;
 
 /// Every service's migrations, in dependency order (the store's own come first, always).
-pub fn migrations() -> [&'static Migrations; 12] {
+pub fn migrations() -> [&'static Migrations; 13] {
     [
         &comanda_staff::MIGRATIONS,
         &comanda_site::MIGRATIONS,
@@ -40,6 +40,7 @@ pub fn migrations() -> [&'static Migrations; 12] {
         &comanda_billing::MIGRATIONS,
         &comanda_assets::MIGRATIONS,
         &comanda_reservations::MIGRATIONS,
+        &comanda_notifications::MIGRATIONS,
         &comanda_reporting::MIGRATIONS,
         &comanda_printing::MIGRATIONS,
         &comanda_sync::MIGRATIONS,
@@ -146,6 +147,8 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     let reporting = Reporting::new(store.clone(), auth.clone());
     let assets = comanda_assets::Assets::new(store.clone(), auth.clone());
     let reservations = comanda_reservations::Reservations::new(store.clone(), auth.clone());
+    let notifications =
+        comanda_notifications::Notifications::new(store.clone(), auth.clone(), config.notifications.clone());
     let audit = Audit::new(store.clone(), staff.clone());
     let (stop, stopping) = watch::channel(false);
     let printing_config = PrintingConfig {
@@ -162,6 +165,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     kitchen.spawn_ticket_maker();
     reporting.spawn_projection();
     reporting.spawn_profit_projection();
+    notifications.start(stopping.clone());
     printing.start().await.map_err(|e| anyhow::anyhow!("cannot start printing: {e}"))?;
     // Cloud sync runs beside the service: nothing in the restaurant waits for it.
     let extra_roots = match &config.cloud_ca_file {
@@ -185,6 +189,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         .merge(comanda_reporting::router(reporting))
         .merge(comanda_assets::router(assets))
         .merge(comanda_reservations::router(reservations))
+        .merge(comanda_notifications::router(notifications))
         .merge(comanda_audit::router(audit))
         .merge(comanda_printing::router(printing))
         .merge(crate::hub::router(hub))

@@ -35,6 +35,10 @@ pub struct Config {
     /// A PEM file of extra certificate authorities to trust for the cloud (a private cloud
     /// with its own CA); public clouds need none. `COMANDA_CLOUD_CA_FILE`.
     pub cloud_ca_file: Option<PathBuf>,
+    /// Email (SMTP), SMS (a gateway URL) and managers' alerts (`[notifications]`), or
+    /// `COMANDA_SMTP_URL`, `COMANDA_MAIL_FROM`, `COMANDA_SMS_URL`, `COMANDA_ALERTS_EMAIL`,
+    /// `COMANDA_REMINDER_HOURS`.
+    pub notifications: comanda_notifications::NotifyConfig,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -56,6 +60,7 @@ impl Default for Config {
             backup_copy_dir: None,
             cloud: None,
             cloud_ca_file: None,
+            notifications: comanda_notifications::NotifyConfig::default(),
         }
     }
 }
@@ -98,6 +103,25 @@ impl Config {
         }
         if let Some(v) = env("COMANDA_MDNS") {
             config.mdns = parse_bool(&v).with_context(|| format!("COMANDA_MDNS={v:?} is not true or false"))?;
+        }
+        let n = &mut config.notifications;
+        for (var, slot) in [
+            ("COMANDA_SMTP_URL", &mut n.smtp_url),
+            ("COMANDA_MAIL_FROM", &mut n.mail_from),
+            ("COMANDA_SMS_URL", &mut n.sms_url),
+            ("COMANDA_ALERTS_EMAIL", &mut n.alerts_email),
+        ] {
+            if let Some(v) = env(var) {
+                *slot = Some(v);
+            }
+        }
+        if let Some(v) = env("COMANDA_REMINDER_HOURS") {
+            n.reminder_hours = Some(
+                v.parse()
+                    .ok()
+                    .filter(|h| *h <= 72)
+                    .with_context(|| format!("COMANDA_REMINDER_HOURS={v:?} must be 0 to 72"))?,
+            );
         }
         if let Some(v) = env("COMANDA_CLOUD_CA_FILE") {
             config.cloud_ca_file = Some(PathBuf::from(v));

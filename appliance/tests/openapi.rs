@@ -106,6 +106,9 @@ async fn openapi_is_3_1_consistent_and_lists_every_route() {
         PATCH /api/v1/menu/items/{id}
         POST /api/v1/menu/modifier-groups
         PATCH /api/v1/menu/modifier-groups/{id}
+        GET /api/v1/notifications
+        POST /api/v1/notifications/test
+        POST /api/v1/notifications/{id}/retry
         GET /api/v1/openapi.json
         GET /api/v1/orders
         POST /api/v1/orders
@@ -131,6 +134,14 @@ async fn openapi_is_3_1_consistent_and_lists_every_route() {
         GET /api/v1/qr.svg
         GET /api/v1/reports/profit
         GET /api/v1/reports/sales
+        GET /api/v1/reservations
+        POST /api/v1/reservations
+        GET /api/v1/reservations/availability
+        GET /api/v1/reservations/{id}
+        PATCH /api/v1/reservations/{id}
+        POST /api/v1/reservations/{id}/cancel
+        POST /api/v1/reservations/{id}/no-show
+        POST /api/v1/reservations/{id}/seat
         GET /api/v1/setup
         POST /api/v1/setup
         GET /api/v1/shifts
@@ -151,6 +162,9 @@ async fn openapi_is_3_1_consistent_and_lists_every_route() {
         PATCH /api/v1/tables/{id}
         GET /api/v1/tables/{id}/qr.svg
         POST /api/v1/tables/{id}/rotate-token
+        GET /api/v1/waitlist
+        POST /api/v1/waitlist
+        PATCH /api/v1/waitlist/{id}
         GET /healthz
         GET /readyz"#]]
     .assert_eq(&listed);

@@ -41,6 +41,7 @@ pub async fn generate(data_dir: &Path, orders: usize, parallel: usize) -> Result
         tls: false,
         backup_copy_dir: None,
         cloud_ca_file: None,
+        notifications: Default::default(),
         cloud: None,
     };
     let running = comanda_appliance::start(&config, Arc::new(clock.clone())).await?;

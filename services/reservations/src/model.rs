@@ -271,12 +271,12 @@ pub fn ends_at(starts_at: OffsetDateTime, minutes: u32) -> OffsetDateTime {
 }
 
 /// The smallest free table that seats the party (in `area` when given), by seats then name.
-pub fn fitting_table<'a>(
-    tables: &'a [TableInfo],
+pub fn fitting_table(
+    tables: &[TableInfo],
     party: u32,
     area: Option<AreaId>,
     free: impl Fn(&TableInfo) -> bool,
-) -> Option<&'a TableInfo> {
+) -> Option<&TableInfo> {
     let mut fits: Vec<&TableInfo> = tables
         .iter()
         .filter(|t| t.active && t.seats >= party && area.is_none_or(|a| t.area_id == a) && free(t))

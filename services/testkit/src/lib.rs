@@ -8,6 +8,7 @@ mod binary;
 mod client;
 mod fake_printer;
 mod postgres;
+mod smtp_sink;
 mod stream;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub use binary::{BinaryBox, run_cli};
 pub use client::{Client, Raw, Reply, Session};
 pub use fake_printer::{FakePrinter, PrinterMode};
 pub use postgres::Postgres;
+pub use smtp_sink::{Mail, SmtpSink};
 pub use stream::EventStream;
 
 /// The owner every test box is set up with.
@@ -32,6 +34,7 @@ pub struct TestBox {
     pub base: String,
     pub dir: tempfile::TempDir,
     pub clock: Option<ManualClock>,
+    config: Config,
 }
 
 impl TestBox {
@@ -49,6 +52,14 @@ impl TestBox {
         Self::start_inner(None, tweak).await
     }
 
+    /// Both: a manual clock and a configuration `tweak`.
+    pub async fn start_with_clock_configured(
+        clock: ManualClock,
+        tweak: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<Self> {
+        Self::start_inner(Some(clock), tweak).await
+    }
+
     async fn start_with(clock: Option<ManualClock>) -> anyhow::Result<Self> {
         Self::start_inner(clock, |_| {}).await
     }
@@ -64,6 +75,7 @@ impl TestBox {
             tls: false,
             backup_copy_dir: None,
             cloud_ca_file: None,
+            notifications: Default::default(),
             cloud: None,
         };
         tweak(&mut config);
@@ -73,7 +85,23 @@ impl TestBox {
         };
         let running = comanda_appliance::start(&config, box_clock).await?;
         let base = format!("http://{}", running.addr);
-        Ok(Self { running: Some(running), base, dir, clock })
+        Ok(Self { running: Some(running), base, dir, clock, config })
+    }
+
+    /// A clean shutdown and a start again on the same data dir (and clock), like a restart of
+    /// the service; the box listens on a new port (`base` follows).
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await?;
+        }
+        let box_clock: Arc<dyn Clock> = match &self.clock {
+            Some(c) => Arc::new(c.clone()),
+            None => Arc::new(SystemClock),
+        };
+        let running = comanda_appliance::start(&self.config, box_clock).await?;
+        self.base = format!("http://{}", running.addr);
+        self.running = Some(running);
+        Ok(())
     }
 
     pub fn running(&self) -> &Running {

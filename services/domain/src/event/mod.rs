@@ -27,7 +27,7 @@ pub use orders::{
     TicketKind, TicketStatus, TicketStatusChanged,
 };
 pub use printing::{PrintJobFailed, PrintJobPrinted};
-pub use reservations::{ReservationChanged, WaitlistChanged};
+pub use reservations::{InAppNotice, ReservationChanged, WaitlistChanged};
 pub use staff::{ShiftEvent, SiteSetup, StaffChanged, StaffSnapshot};
 pub use tables::{AreaChanged, TableChanged, TableStatus};
 
@@ -127,6 +127,10 @@ pub enum Event {
     WaitlistAdded(WaitlistChanged),
     #[serde(rename = "waitlist.changed")]
     WaitlistUpdated(WaitlistChanged),
+
+    /// A message for staff in the app (from the notifications outbox).
+    #[serde(rename = "notification.in_app")]
+    NotificationInApp(InAppNotice),
 
     /// An asset was added, edited or disposed of (its whole record).
     #[serde(rename = "asset.changed")]

@@ -38,3 +38,13 @@ pub struct WaitlistChanged {
     /// `waiting`, `seated` or `left`.
     pub status: String,
 }
+
+/// A message for staff in the app (`notification.in_app`): `recipient` is `staff:<id>` or
+/// `role:<role>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InAppNotice {
+    pub message_id: uuid::Uuid,
+    pub recipient: String,
+    pub title: String,
+    pub text: String,
+}
