@@ -29,7 +29,7 @@ use crate::config::Config;
 use crate::hub::Hub;
 
 /// Every service's migrations, in dependency order (the store's own come first, always).
-pub fn migrations() -> [&'static Migrations; 13] {
+pub fn migrations() -> [&'static Migrations; 14] {
     [
         &comanda_staff::MIGRATIONS,
         &comanda_site::MIGRATIONS,
@@ -41,6 +41,7 @@ pub fn migrations() -> [&'static Migrations; 13] {
         &comanda_assets::MIGRATIONS,
         &comanda_reservations::MIGRATIONS,
         &comanda_notifications::MIGRATIONS,
+        &comanda_guest::MIGRATIONS,
         &comanda_reporting::MIGRATIONS,
         &comanda_printing::MIGRATIONS,
         &comanda_sync::MIGRATIONS,
@@ -147,6 +148,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     let reporting = Reporting::new(store.clone(), auth.clone());
     let assets = comanda_assets::Assets::new(store.clone(), auth.clone());
     let reservations = comanda_reservations::Reservations::new(store.clone(), auth.clone());
+    let guest = comanda_guest::Guest::new(store.clone(), auth.clone(), menu.clone());
     let notifications =
         comanda_notifications::Notifications::new(store.clone(), auth.clone(), config.notifications.clone());
     let audit = Audit::new(store.clone(), staff.clone());
@@ -189,6 +191,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         .merge(comanda_reporting::router(reporting))
         .merge(comanda_assets::router(assets))
         .merge(comanda_reservations::router(reservations))
+        .merge(comanda_guest::router(guest))
         .merge(comanda_notifications::router(notifications))
         .merge(comanda_audit::router(audit))
         .merge(comanda_printing::router(printing))

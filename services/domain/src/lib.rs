@@ -23,7 +23,9 @@ pub use event::{
     BillCreated, BillDiscounted, BillPaid, BillSplit, CashMoved, CashSessionClosed, CashSessionOpened, PaidLine,
     PaidTax, PaymentMethod, PaymentRefunded, PaymentTaken,
 };
-pub use event::{InAppNotice, PrintJobFailed, PrintJobPrinted, ReservationChanged, WaitlistChanged};
+pub use event::{
+    GuestLine, GuestRequestChanged, InAppNotice, PrintJobFailed, PrintJobPrinted, ReservationChanged, WaitlistChanged,
+};
 pub use ids::{
     AreaId, CategoryId, EventId, ItemId, ModifierGroupId, ModifierOptionId, OrderId, OrderLineId, RefreshTokenId,
     ShiftId, SiteId, StaffId, StationId, TableId, TicketId, TokenFamilyId,

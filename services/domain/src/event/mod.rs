@@ -27,7 +27,7 @@ pub use orders::{
     TicketKind, TicketStatus, TicketStatusChanged,
 };
 pub use printing::{PrintJobFailed, PrintJobPrinted};
-pub use reservations::{InAppNotice, ReservationChanged, WaitlistChanged};
+pub use reservations::{GuestLine, GuestRequestChanged, InAppNotice, ReservationChanged, WaitlistChanged};
 pub use staff::{ShiftEvent, SiteSetup, StaffChanged, StaffSnapshot};
 pub use tables::{AreaChanged, TableChanged, TableStatus};
 
@@ -127,6 +127,13 @@ pub enum Event {
     WaitlistAdded(WaitlistChanged),
     #[serde(rename = "waitlist.changed")]
     WaitlistUpdated(WaitlistChanged),
+
+    #[serde(rename = "guest.request_created")]
+    GuestRequestCreated(GuestRequestChanged),
+    #[serde(rename = "guest.request_accepted")]
+    GuestRequestAccepted(GuestRequestChanged),
+    #[serde(rename = "guest.request_declined")]
+    GuestRequestDeclined(GuestRequestChanged),
 
     /// A message for staff in the app (from the notifications outbox).
     #[serde(rename = "notification.in_app")]

@@ -48,3 +48,27 @@ pub struct InAppNotice {
     pub title: String,
     pub text: String,
 }
+
+/// A guest's request from the table's QR page (`guest.request_created`, `.request_accepted`,
+/// `.request_declined`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestRequestChanged {
+    pub request_id: uuid::Uuid,
+    pub table_id: TableId,
+    pub table_name: String,
+    pub lines: Vec<GuestLine>,
+    pub note: Option<String>,
+    /// `pending`, `accepted` or `declined`.
+    pub status: String,
+    pub order_id: Option<OrderId>,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GuestLine {
+    pub item_id: crate::ItemId,
+    pub name: String,
+    pub quantity: u32,
+    pub unit_price: crate::Money,
+    pub note: Option<String>,
+}
