@@ -13,7 +13,8 @@ use rust_embed::RustEmbed;
 #[folder = "../web-ui/static/"]
 struct Assets;
 
-const APPS: [&str; 4] = ["waiter", "kds", "dashboard", "setup"];
+/// `t` is the guests' page a table's QR code opens (`/t/{token}`).
+const APPS: [&str; 5] = ["waiter", "kds", "dashboard", "setup", "t"];
 
 fn serve(path: &str) -> Option<Response> {
     let file = Assets::get(path)?;

@@ -91,6 +91,12 @@ async fn openapi_is_3_1_consistent_and_lists_every_route() {
         POST /api/v1/cash/sessions/{id}/close
         POST /api/v1/cash/sessions/{id}/movements
         GET /api/v1/events
+        GET /api/v1/guest-requests
+        POST /api/v1/guest-requests/{id}/accept
+        POST /api/v1/guest-requests/{id}/decline
+        GET /api/v1/guest/{token}
+        POST /api/v1/guest/{token}/requests
+        GET /api/v1/guest/{token}/requests/{id}
         GET /api/v1/kitchen/stations
         POST /api/v1/kitchen/stations
         PATCH /api/v1/kitchen/stations/{id}

@@ -367,16 +367,23 @@ impl Guest {
                     Some(order) => order,
                     None => comanda_orders::Orders::open(tx, &who, r.table_id, guests.unwrap_or(1))?.id,
                 };
+                // The guest's note for the whole request travels with the first line, so the
+                // kitchen sees it on the ticket.
                 let lines: Vec<comanda_orders::model::CheckedLine> = r
                     .lines
                     .iter()
-                    .map(|l| comanda_orders::model::CheckedLine {
+                    .enumerate()
+                    .map(|(i, l)| comanda_orders::model::CheckedLine {
                         item_id: l.item_id,
                         quantity: l.quantity,
                         modifier_option_ids: vec![],
                         seat: None,
                         course: 1,
-                        note: l.note.clone(),
+                        note: match (&l.note, &r.note) {
+                            (Some(n), _) => Some(n.clone()),
+                            (None, Some(n)) if i == 0 => Some(n.clone()),
+                            _ => None,
+                        },
                     })
                     .collect();
                 comanda_orders::Orders::add_lines(tx, &who, order, &lines)?;

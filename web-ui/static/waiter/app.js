@@ -13,6 +13,7 @@ import { enterPin } from "./pin.js";
 import { enterFloor } from "./floor.js";
 import { enterOrder } from "./order.js";
 import { enterBill } from "./bill.js";
+import { clearRequests, initRequests, loadRequests, requestEvent } from "./requests.js";
 
 // A tablet stays logged in all service: refresh the token before it expires.
 keepSessionFresh();
@@ -83,8 +84,10 @@ function buildShell() {
     h("div.tb-right", {}, shell.extra, shell.live, shell.clock, h("span.tb-user-wrap", {}, shell.user), shell.switch),
   );
   shell.calls = h("div.calls", { hidden: true, "aria-live": "assertive" });
+  shell.requests = h("div.guest-requests", { hidden: true, "aria-live": "polite" });
   shell.main = h("main.view");
-  clear(app, shell.header, shell.calls, shell.main);
+  clear(app, shell.header, shell.requests, shell.calls, shell.main);
+  initRequests(shell.requests, (orderId) => go(`#/order/${orderId}`));
 }
 
 function tick() {
@@ -107,7 +110,7 @@ async function startSession() {
   shell.user.title = S.me?.username || "";
   shell.user.dataset.initials = initials(S.me?.name);
   try {
-    await Promise.all([loadMenu(), loadFloor(), loadTickets()]);
+    await Promise.all([loadMenu(), loadFloor(), loadTickets(), loadRequests()]);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
       endSession();
@@ -125,6 +128,7 @@ function endSession() {
   S.calls = [];
   S.tickets.clear();
   S.orders.clear();
+  clearRequests();
   renderCalls();
 }
 
@@ -254,6 +258,12 @@ function onEvent(ev) {
     case "ticket.bumped":
     case "ticket.recalled":
       ticketMoved(ev, d);
+      break;
+    case "guest.request_created":
+    case "guest.request_accepted":
+    case "guest.request_declined":
+      requestEvent(ev);
+      if (ev.type === "guest.request_accepted") refreshFloor();
       break;
     default:
       break;
