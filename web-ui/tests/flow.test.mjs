@@ -182,6 +182,21 @@ test("an evening in the browser, from the wizard to the dashboard", async () => 
   await d.click(sel("nav-reports"));
   await d.waitForSelector(sel("report-gross"));
   await shoot(d, "reports");
+  // Bookings: tomorrow at the first free slot, for 4; it lands in the day's book on a table.
+  await d.click(sel("nav-reservations"));
+  await d.click(sel("new-booking"));
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  await d.fill(sel("booking-day"), tomorrow);
+  await d.dispatchEvent(sel("booking-day"), "change");
+  await d.fill(sel("booking-party"), "4");
+  await d.dispatchEvent(sel("booking-party"), "change");
+  await d.waitForSelector(`${sel("booking-slot")} option`, { state: "attached" });
+  await d.fill(sel("booking-name"), "Anna Dupont");
+  await d.fill(sel("booking-email"), "anna@example.com");
+  await d.click(sel("sheet-save"));
+  const booked = await d.waitForSelector(sel("booking-Anna Dupont"));
+  assert.match(await booked.textContent(), /Booked/);
+  await shoot(d, "reservations");
   // Profit over the same period: the owner adds the oven first, so depreciation counts.
   await d.click(sel("nav-assets"));
   await d.click(sel("add-asset"));

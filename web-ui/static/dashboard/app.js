@@ -11,7 +11,7 @@ import { keepSessionFresh } from "/assets/core/keepalive.js";
 import { getAll, icon, site } from "/dashboard/lib.js";
 
 const ROLES = new Set(["manager", "owner"]);
-const SECTIONS = ["today", "reports", "menu", "staff", "tables", "printers", "cash", "assets", "audit", "system"];
+const SECTIONS = ["today", "reports", "reservations", "menu", "staff", "tables", "printers", "cash", "assets", "audit", "system"];
 const app = document.getElementById("app");
 const ctx = {
   me: null,

@@ -439,6 +439,7 @@ const ICONS = {
   today: ["M12 7v5l3 2", "C12 12 9"],
   reports: ["M4 20V11M10 20V5M16 20v-8M2 20h20"],
   menu: ["M6 3h10a3 3 0 0 1 3 3v15H9a3 3 0 0 1-3-3z", "M10 8h5M10 12h5"],
+  reservations: ["M4 5h16v16H4z", "M4 10h16M9 3v4M15 3v4", "M9 15l2 2 4-4"],
   staff: ["C9 8 3.5", "M2 20c0-3.6 3.1-6 7-6s7 2.4 7 6", "M16 4.6a3.5 3.5 0 0 1 0 6.8M18 14.2c2.4.7 4 2.8 4 5.8"],
   tables: ["M3 8h18v4H3z", "M6 12v8M18 12v8M9 4h6"],
   printers: ["M7 9V3h10v6", "M7 17H4v-8h16v8h-3", "M7 14h10v7H7z"],

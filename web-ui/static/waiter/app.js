@@ -168,11 +168,16 @@ export async function loadMenu() {
 }
 
 export async function loadFloor() {
-  const [areas, tables, orders] = await Promise.all([
+  const now = new Date();
+  const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+  const [areas, tables, orders, bookings] = await Promise.all([
     cachedGet("/api/v1/areas"),
     cachedGet("/api/v1/tables"),
     cachedGet("/api/v1/orders?status=open&limit=500"),
+    // The day's book: tables show their next booking (a help, not a must).
+    get(`/api/v1/reservations?date=${today}`).catch(() => []),
   ]);
+  S.bookings = (bookings || []).filter((b) => b.status === "booked");
   S.areas = (areas.items || []).filter((a) => a.active !== false).sort((a, b) => a.position - b.position);
   S.tables = (tables.items || []).filter((tb) => tb.active !== false);
   S.orders = new Map((orders.items || []).map((o) => [o.id, o]));
@@ -224,6 +229,11 @@ function onEvent(ev) {
       break;
     }
     case "table.area_changed":
+    case "reservation.created":
+    case "reservation.changed":
+    case "reservation.cancelled":
+    case "reservation.seated":
+    case "reservation.no_show":
     case "order.opened":
     case "order.closed":
     case "order.moved":

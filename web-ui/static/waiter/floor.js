@@ -131,7 +131,22 @@ export function enterFloor(main) {
             h("span.num", {}, elapsed(since)),
           ),
       order ? h(`span.tb-waiter${mine ? ".mine" : ""}`, { title: order.waiter_name }, mine ? t("floor.mine") : initials(order.waiter_name)) : null,
+      booking(tb),
     ];
+  }
+
+  /// The table's next booking within three hours (or up to 30 minutes late): "20:00 · Dupont (4)".
+  function booking(tb) {
+    const now = Date.now();
+    const next = (S.bookings || [])
+      .filter((b) => b.table_id === tb.id)
+      .map((b) => ({ ...b, at: Date.parse(b.starts_at) }))
+      .filter((b) => b.at > now - 30 * 60000 && b.at < now + 3 * 3600000)
+      .sort((a, b) => a.at - b.at)[0];
+    if (!next) return null;
+    const time = new Date(next.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return h("span.tb-booking", { "data-test": `booking-${tb.name}`, title: t("floor.booked_by", { name: next.name, n: next.party_size }) },
+      icon("clock", "i-clock"), h("span.num", {}, time), " ", next.name.split(" ").pop(), ` (${next.party_size})`);
   }
 
   function attrs(tb, inf, extra = {}) {

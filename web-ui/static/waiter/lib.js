@@ -13,6 +13,7 @@ export const S = {
   areas: [],
   tables: [],
   orders: new Map(), // open orders by id
+  bookings: [], // today's bookings still to come: {id, name, party_size, starts_at, table_id}
   tickets: new Map(), // kitchen tickets not yet served: id -> {order_id, status, station_id}
   calls: [], // ready calls: {id, order_id, table, station, at}
   pending: loadPending(), // orderId -> [pending line]
