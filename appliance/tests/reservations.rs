@@ -112,6 +112,11 @@ async fn an_evening_of_bookings_from_confirmation_to_no_show() {
         assert!(matches!(reply.status, 400 | 422), "{bad}: {}", reply.status);
     }
 
+    // Anna's party cannot grow to 7 tonight: no table seats them.
+    let too_many = o.patch(&format!("/api/v1/reservations/{}", id(&anna)), json!({"party_size": 7})).await;
+    assert_eq!(too_many.status, 409, "{}", too_many.text);
+    assert!(too_many.text.contains("no table is free for 7"), "{}", too_many.text);
+
     // Bruno books for 5 at 20:30 without a table: T3. Then nothing is free for 4 at 20:00.
     let bruno = json!({"name": "Bruno Martin", "email": "bruno@example.com", "party_size": 5,
         "starts_at": "2026-11-21T20:30", "locale": "fr"});
@@ -132,7 +137,7 @@ async fn an_evening_of_bookings_from_confirmation_to_no_show() {
     let to_anna: Vec<_> = mails.iter().filter(|m| m.to == ["anna@example.com"]).collect();
     assert_eq!(to_anna.len(), 1, "{mails:#?}");
     let mail = to_anna[0];
-    assert_eq!(mail.header("Subject"), Some("Your table at Chez Test: Saturday 21 November 2026 at 20:00"));
+    assert_eq!(mail.header("Subject").as_deref(), Some("Your table at Chez Test: Saturday 21 November 2026 at 20:00"));
     assert_eq!(mail.from, "bookings@chez-test.example");
     assert!(
         mail.body().contains("Hello Anna Dupont") && mail.body().contains("Your table for 4 at Chez Test"),
@@ -201,6 +206,53 @@ async fn an_evening_of_bookings_from_confirmation_to_no_show() {
     o.patch(&format!("/api/v1/waitlist/{}", id(&two)), json!({"status": "seated"})).await.expect_status(200);
     let waiting = o.get("/api/v1/waitlist").await.expect_status(200).body;
     assert_eq!(waiting.as_array().map(Vec::len), Some(1));
+
+    // A booking that changes is confirmed again; a bigger party moves to a table that seats it.
+    let later = json!({"name": "Dora", "email": "dora@example.com", "party_size": 2, "starts_at": "2026-11-21T22:00"});
+    let dora = o.post("/api/v1/reservations", later).await.expect_status(201).body;
+    let changed = o
+        .patch(
+            &format!("/api/v1/reservations/{}", id(&dora)),
+            json!({"starts_at": "2026-11-21T22:30", "party_size": 3}),
+        )
+        .await
+        .expect_status(200)
+        .body;
+    assert_eq!(
+        (changed["party_size"].as_i64(), changed["starts_at"].as_str()),
+        (Some(3), Some("2026-11-21T21:30:00Z"))
+    );
+    let dora_mails = smtp.wait_for(7, Duration::from_secs(15)).await;
+    let dora_mails: Vec<_> = dora_mails.iter().filter(|m| m.to == ["dora@example.com"]).collect();
+    assert_eq!(dora_mails.len(), 2, "booked, then changed");
+    assert!(
+        dora_mails
+            .iter()
+            .any(|m| m.header("Subject").is_some_and(|s| s.contains("has changed") && s.contains("22:30")))
+    );
+
+    // An item sold out: the managers hear of it in the app (the outbox shows it delivered).
+    let kitchen = id(&o.post("/api/v1/kitchen/stations", json!({"name": "Kitchen"})).await.expect_status(201).body);
+    let mains =
+        id(&o.post("/api/v1/menu/categories", json!({"name": "Mains", "position": 1})).await.expect_status(201).body);
+    let item = json!({"name": "Bouillabaisse", "category_id": mains, "price": 3200, "tax_rate_bp": 1000, "station_id": kitchen});
+    let item = id(&o.post("/api/v1/menu/items", item).await.expect_status(201).body);
+    o.patch(&format!("/api/v1/menu/items/{item}"), json!({"available": false})).await.expect_status(200);
+    let mut alert = Value::Null;
+    for _ in 0..100 {
+        let sent = o.get("/api/v1/notifications?status=sent").await.expect_status(200).body;
+        if let Some(found) = sent.as_array().and_then(|a| a.iter().find(|m| m["template"] == "sold_out")) {
+            alert = found.clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        (alert["channel"].as_str(), alert["recipient"].as_str()),
+        (Some("in_app"), Some("role:manager")),
+        "{alert}"
+    );
+    assert!(alert["subject"].as_str().is_some_and(|s| s.contains("Bouillabaisse")));
 
     // The kitchen has no business here.
     o.post("/api/v1/staff", comanda_testkit::staff_body("kai", "kitchen", "3333")).await.expect_status(201);

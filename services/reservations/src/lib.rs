@@ -247,7 +247,8 @@ impl Reservations {
             .await
     }
 
-    /// Changes a booking that is still `booked`, keeping its table when it still fits and is free.
+    /// Changes a booking that is still `booked`, keeping its table when it still seats the party
+    /// and is free then.
     pub async fn update(&self, who: AuthStaff, id: Uuid, changes: ReservationChanges) -> Result<Reservation, ApiError> {
         self.store
             .write(move |tx| {
@@ -260,7 +261,10 @@ impl Reservations {
                     )));
                 }
                 let booking = changes.apply(&current, &tz, tx.now())?;
-                let wanted = changes.table_id.or(current.table_id);
+                // Its table, while it still seats the party; else the smallest free one that does.
+                let tables = comanda_tables::active_tables(tx.conn())?;
+                let still_fits = |id: TableId| tables.iter().any(|t| t.id == id && t.seats >= booking.party_size);
+                let wanted = changes.table_id.or(current.table_id.filter(|id| still_fits(*id)));
                 let table = Self::place(tx.conn(), &booking, wanted, current.area_id, Some(id), &tz)?;
                 let r = Reservation {
                     name: booking.name,

@@ -18,14 +18,16 @@ pub struct Mail {
 }
 
 impl Mail {
-    /// A header's value (the first of that name).
-    pub fn header(&self, name: &str) -> Option<&str> {
+    /// A header's value (the first of that name), unfolded (RFC 5322 long lines continue on
+    /// lines that start with white space).
+    pub fn header(&self, name: &str) -> Option<String> {
         let prefix = format!("{}:", name.to_ascii_lowercase());
-        self.data
+        let head = self.data.split("\r\n\r\n").next().unwrap_or("");
+        let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+        unfolded
             .split("\r\n")
-            .take_while(|l| !l.is_empty())
             .find(|l| l.to_ascii_lowercase().starts_with(&prefix))
-            .map(|l| l[prefix.len()..].trim())
+            .map(|l| l[prefix.len()..].trim().to_owned())
     }
 
     /// What follows the headers.

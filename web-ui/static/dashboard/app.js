@@ -140,6 +140,13 @@ function shell() {
     page: "dashboard",
     onEvent: (ev) => {
       if (ev.type.startsWith("staff.")) ctx.staff = null;
+      // Alerts for managers (a printer down, an item sold out) and messages for me.
+      if (ev.type === "notification.in_app" && ev.data) {
+        const to = ev.data.recipient || "";
+        const forMe = to === `staff:${ctx.me?.id}` || to === "role:manager" || to === `role:${ctx.me?.role}`;
+        const fresh = !ev.at || Date.now() - Date.parse(ev.at) < 10 * 60000;
+        if (forMe && fresh) toast(`${ev.data.title} — ${ev.data.text}`, "error");
+      }
       current?.handle?.onEvent?.(ev);
     },
     onStatus: (s) => {
