@@ -167,23 +167,7 @@ impl Reservations {
         let tz = tz_in(tx.conn())?;
         let booking = model::validate_new(new, &tz, tx.now())?;
         let table = Self::place(tx.conn(), &booking, new.table_id, new.area_id, None, &tz)?;
-        let r = Reservation {
-            id: Uuid::now_v7(),
-            name: booking.name,
-            phone: booking.phone,
-            email: booking.email,
-            party_size: booking.party_size,
-            starts_at: booking.starts_at,
-            ends_at: model::ends_at(booking.starts_at, booking.duration_minutes),
-            duration_minutes: booking.duration_minutes,
-            table_id: Some(table.id),
-            table_name: Some(table.name),
-            area_id: Some(table.area_id),
-            notes: booking.notes,
-            status: Status::Booked,
-            order_id: None,
-            locale: booking.locale,
-        };
+        let r = booked(Uuid::now_v7(), booking, table);
         let now = tx.now();
         sql::upsert(tx.conn(), &r, now)?;
         tx.append(who.actor(), Event::ReservationCreated(r.event()))?;
@@ -266,21 +250,8 @@ impl Reservations {
                 let still_fits = |id: TableId| tables.iter().any(|t| t.id == id && t.seats >= booking.party_size);
                 let wanted = changes.table_id.or(current.table_id.filter(|id| still_fits(*id)));
                 let table = Self::place(tx.conn(), &booking, wanted, current.area_id, Some(id), &tz)?;
-                let r = Reservation {
-                    name: booking.name,
-                    phone: booking.phone,
-                    email: booking.email,
-                    party_size: booking.party_size,
-                    starts_at: booking.starts_at,
-                    ends_at: model::ends_at(booking.starts_at, booking.duration_minutes),
-                    duration_minutes: booking.duration_minutes,
-                    table_id: Some(table.id),
-                    table_name: Some(table.name),
-                    area_id: Some(table.area_id),
-                    notes: booking.notes,
-                    locale: booking.locale,
-                    ..current
-                };
+                // Only a booking still `booked` changes: it has no order yet.
+                let r = booked(current.id, booking, table);
                 let now = tx.now();
                 sql::upsert(tx.conn(), &r, now)?;
                 tx.append(who.actor(), Event::ReservationModified(r.event()))?;
@@ -400,6 +371,27 @@ impl Reservations {
                 Ok(e)
             })
             .await
+    }
+}
+
+/// A `booked` reservation of `booking` on `table`.
+fn booked(id: Uuid, booking: Booking, table: TableInfo) -> Reservation {
+    Reservation {
+        id,
+        ends_at: model::ends_at(booking.starts_at, booking.duration_minutes),
+        name: booking.name,
+        phone: booking.phone,
+        email: booking.email,
+        party_size: booking.party_size,
+        starts_at: booking.starts_at,
+        duration_minutes: booking.duration_minutes,
+        table_id: Some(table.id),
+        table_name: Some(table.name),
+        area_id: Some(table.area_id),
+        notes: booking.notes,
+        status: Status::Booked,
+        order_id: None,
+        locale: booking.locale,
     }
 }
 
