@@ -269,6 +269,14 @@ function onEvent(ev) {
     case "ticket.recalled":
       ticketMoved(ev, d);
       break;
+    case "notification.in_app": {
+      // Messages for me or my role; "order ready" is already the call strip above.
+      const to = d.recipient || "";
+      const forMe = S.me && (to === `staff:${S.me.id}` || to === `role:${S.me.role}`);
+      const fresh = !ev.at || Date.now() - Date.parse(ev.at) < 10 * 60000;
+      if (forMe && fresh && d.kind !== "order_ready") toast(`${d.title} — ${d.text}`, "info");
+      break;
+    }
     case "guest.request_created":
     case "guest.request_accepted":
     case "guest.request_declined":

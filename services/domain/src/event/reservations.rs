@@ -44,6 +44,9 @@ pub struct WaitlistChanged {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InAppNotice {
     pub message_id: uuid::Uuid,
+    /// What it is about (the template: `order_ready`, `printer_failed`, `sold_out`, …).
+    #[serde(default)]
+    pub kind: String,
     pub recipient: String,
     pub title: String,
     pub text: String,
