@@ -328,6 +328,7 @@ impl Notifications {
     async fn in_app(&self, m: &Message) -> Result<(), String> {
         let notice = InAppNotice {
             message_id: m.id,
+            kind: m.template.clone(),
             recipient: m.recipient.clone(),
             title: m.subject.clone(),
             text: m.body.clone(),
