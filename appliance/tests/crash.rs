@@ -393,13 +393,15 @@ async fn a_backup_under_an_order_burst_holds_every_acknowledged_line() {
         tokio::spawn(async move {
             for round in 0..40 {
                 let order = &orders[round % orders.len()];
-                let before = !begun.load(std::sync::atomic::Ordering::SeqCst);
                 let reply = ana
                     .post(
                         &format!("/api/v1/orders/{order}/lines"),
                         serde_json::json!({"lines": [{"item_id": item, "quantity": 1}]}),
                     )
                     .await;
+                // Acknowledged before the backup began: the answer came before `begun` was set
+                // (a request sent before but answered after may commit after the snapshot).
+                let before = !begun.load(std::sync::atomic::Ordering::SeqCst);
                 if reply.status == 201 {
                     let line = reply.body["lines"]
                         .as_array()
