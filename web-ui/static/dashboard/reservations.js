@@ -4,7 +4,7 @@
 import { get, patch, post } from "/assets/core/api.js";
 import { t } from "/assets/core/i18n.js";
 import { clear, h, toast } from "/assets/core/ui.js";
-import { addDays, dayOf, emptyState, fail, field, fmtDay, fmtTime, formSheet, problem, queued, sectionHead } from "/dashboard/lib.js";
+import { addDays, dayOf, emptyState, fail, field, fmtDay, fmtTime, formSheet, plural, problem, queued, sectionHead } from "/dashboard/lib.js";
 
 export async function mount(root) {
   let day = dayOf();
@@ -52,7 +52,7 @@ export async function mount(root) {
         h("button.small", { type: "button", "data-test": "booking-cancel", onclick: () => act(r, "cancel") }, t("common.cancel")),
       ] : null)));
     clear(body,
-      h("p.report-title", {}, fmtDay(day, { weekday: "long", day: "numeric", month: "long" }), " · ", t("dash.book.summary", { n: list.filter((r) => r.status !== "cancelled").length, covers })),
+      h("p.report-title", {}, fmtDay(day, { weekday: "long", day: "numeric", month: "long" }), " · ", plural("dash.book.bookings_n", list.filter((r) => r.status !== "cancelled").length), " · ", plural("dash.reports.covers_n", covers)),
       h("section.card.table-card", {}, list.length
         ? h("div.table-wrap", {}, h("table.data", { "data-test": "book-table" },
           h("thead", {}, h("tr", {}, [t("dash.book.time"), t("dash.book.guest"), t("dash.book.party"), t("dash.book.table"), t("dash.book.contact"), t("dash.book.status"), ""].map((c) => h("th", {}, c)))),
