@@ -73,15 +73,21 @@ export async function mount(root) {
     const date = h("input", { name: "date", type: "date", value: day, required: true, "data-test": "booking-day" });
     const slot = h("select", { name: "slot", required: true, "data-test": "booking-slot" });
     const hint = h("small.hint");
+    // The slots of the day and party asked last (an older answer arriving late is dropped);
+    // the list is replaced in one go, so it is never empty while a new one loads.
+    let asked = 0;
     async function slots() {
-      clear(slot);
+      const ask = ++asked;
+      const key = `${date.value}|${party.value || 1}`;
       try {
         const free = await get(`/api/v1/reservations/availability?date=${date.value}&party_size=${party.value || 1}`);
+        if (ask !== asked) return;
         const open = free.filter((s) => s.tables.length);
         clear(slot, open.map((s) => h("option", { value: s.starts_at }, `${s.time} · ${t("dash.book.tables_free", { n: s.tables.length })}`)));
+        slot.dataset.for = key;
         hint.textContent = open.length ? "" : t("dash.book.full");
       } catch (e) {
-        hint.textContent = problem(e);
+        if (ask === asked) hint.textContent = problem(e);
       }
     }
     party.onchange = slots;
