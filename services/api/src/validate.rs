@@ -23,6 +23,14 @@ pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, 
     Ok(trimmed.to_owned())
 }
 
+/// An optional trimmed string of at most `max` characters: absent or blank is `None`.
+pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, ApiError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => text(field, v, 1, max).map(Some),
+    }
+}
+
 /// An integer within `min..=max`.
 pub fn range(field: &str, value: i64, min: i64, max: i64) -> Result<i64, ApiError> {
     if value < min || value > max {

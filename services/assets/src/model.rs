@@ -161,13 +161,6 @@ fn money(field: &str, m: Money, min: i64) -> Result<Money, ApiError> {
     validate::range(field, m.minor(), min, COST_MAX).map(Money::from_minor)
 }
 
-fn note(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => validate::text(field, v, 1, NOTE_MAX).map(Some),
-    }
-}
-
 impl Record {
     /// The rules every record keeps, whichever way it was made.
     fn checked(self) -> Result<Self, ApiError> {
@@ -192,8 +185,8 @@ impl Record {
             cost: money("cost", n.cost, 1)?,
             salvage_value: money("salvage_value", n.salvage_value.unwrap_or(Money::ZERO), 0)?,
             useful_life_months: life(n.useful_life_months)?,
-            serial: note("serial", n.serial.as_deref())?,
-            location: note("location", n.location.as_deref())?,
+            serial: validate::optional_text("serial", n.serial.as_deref(), NOTE_MAX)?,
+            location: validate::optional_text("location", n.location.as_deref(), NOTE_MAX)?,
             printer_id: n.printer_id,
             disposed_on: None,
         }
@@ -206,7 +199,7 @@ impl Record {
         };
         let optional = |field, v: &Option<Option<String>>, old: &Option<String>| match v {
             None => Ok(old.clone()),
-            Some(v) => note(field, v.as_deref()),
+            Some(v) => validate::optional_text(field, v.as_deref(), NOTE_MAX),
         };
         Record {
             id: self.id,

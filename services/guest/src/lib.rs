@@ -38,6 +38,8 @@ pub const PER_TABLE: i64 = 12;
 pub const WINDOW_MINUTES: i64 = 10;
 pub const MAX_LINES: usize = 30;
 pub const MAX_QUANTITY: i64 = 20;
+/// A guest's or waiter's note, in characters.
+pub const NOTE_MAX: usize = 200;
 
 #[derive(Clone)]
 pub struct Guest {
@@ -137,13 +139,6 @@ fn no_table() -> ApiError {
 
 fn table_of(conn: &Connection, token: &str) -> Result<comanda_tables::TableInfo, ApiError> {
     comanda_tables::table_by_token(conn, token)?.filter(|t| t.active).ok_or_else(no_table)
-}
-
-fn note(field: &str, v: Option<&str>) -> Result<Option<String>, ApiError> {
-    match v.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => comanda_api::validate::text(field, v, 1, 200).map(Some),
-    }
 }
 
 const COLUMNS: &str = "id, table_id, table_name, lines, note, status, reason, order_id, created_at";
@@ -310,7 +305,7 @@ impl Guest {
                 name: item.name,
                 quantity: u32::try_from(quantity).unwrap_or(1),
                 unit_price: item.unit_price,
-                note: note(&format!("lines[{i}].note"), l.note.as_deref())?,
+                note: comanda_api::validate::optional_text(&format!("lines[{i}].note"), l.note.as_deref(), NOTE_MAX)?,
             });
         }
         let request = GuestRequest {
@@ -318,7 +313,7 @@ impl Guest {
             table_id: table.id,
             table_name: table.name,
             lines,
-            note: note("note", new.note.as_deref())?,
+            note: comanda_api::validate::optional_text("note", new.note.as_deref(), NOTE_MAX)?,
             status: "pending".into(),
             reason: None,
             order_id: None,
@@ -398,7 +393,7 @@ impl Guest {
     }
 
     pub async fn decline(&self, who: AuthStaff, id: Uuid, reason: Option<String>) -> Result<GuestRequest, ApiError> {
-        let reason = note("reason", reason.as_deref())?;
+        let reason = comanda_api::validate::optional_text("reason", reason.as_deref(), NOTE_MAX)?;
         self.store
             .write(move |tx| {
                 let mut r = pending(tx.conn(), id)?;

@@ -150,15 +150,8 @@ pub struct Booking {
     pub locale: String,
 }
 
-fn optional(field: &str, v: Option<&str>, max: usize) -> Result<Option<String>, ApiError> {
-    match v.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => validate::text(field, v, 1, max).map(Some),
-    }
-}
-
 pub fn phone(v: Option<&str>) -> Result<Option<String>, ApiError> {
-    let p = optional("phone", v, 30)?;
+    let p = validate::optional_text("phone", v, 30)?;
     if let Some(p) = &p
         && (!p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
             || p.chars().filter(char::is_ascii_digit).count() < 6)
@@ -169,7 +162,7 @@ pub fn phone(v: Option<&str>) -> Result<Option<String>, ApiError> {
 }
 
 pub fn email(v: Option<&str>) -> Result<Option<String>, ApiError> {
-    let e = optional("email", v, 254)?;
+    let e = validate::optional_text("email", v, 254)?;
     if let Some(e) = &e {
         let ok = e.split_once('@').is_some_and(|(user, host)| {
             !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
@@ -210,7 +203,7 @@ pub fn validate_new(n: &NewReservation, tz: &TimeZone, now: OffsetDateTime) -> R
         party_size: party(n.party_size)?,
         starts_at,
         duration_minutes: duration(n.duration_minutes)?,
-        notes: optional("notes", n.notes.as_deref(), NOTES_MAX)?,
+        notes: validate::optional_text("notes", n.notes.as_deref(), NOTES_MAX)?,
         locale: locale(n.locale.as_deref())?,
     };
     not_past(starts_at, now)?;
@@ -260,7 +253,7 @@ impl ReservationChanges {
             party_size: self.party_size.map_or(Ok(r.party_size), party)?,
             starts_at,
             duration_minutes: self.duration_minutes.map_or(Ok(r.duration_minutes), |d| duration(Some(d)))?,
-            notes: optional("notes", keep(&self.notes, &r.notes).as_deref(), NOTES_MAX)?,
+            notes: validate::optional_text("notes", keep(&self.notes, &r.notes).as_deref(), NOTES_MAX)?,
             locale: locale(Some(self.locale.as_deref().unwrap_or(&r.locale)))?,
         })
     }
