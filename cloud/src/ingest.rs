@@ -9,7 +9,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header::AUTHORIZATION};
+use axum::http::{HeaderMap, StatusCode};
 use comanda_sync_wire::{Ack, EventBatch};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -25,13 +25,7 @@ pub async fn events(
 ) -> Result<axum::Json<Ack>, ApiError> {
     let site_id =
         Uuid::parse_str(&site_id).map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such site"))?;
-    let token = headers
-        .get(AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| unauthenticated("send the site token: Authorization: Bearer <token>"))?;
+    let token = crate::owners::bearer(&headers, "send the site token: Authorization: Bearer <token>")?;
     // Who is asking comes before what they sent: a caller without the token learns nothing.
     {
         let client = cloud.pool.get().await.map_err(ApiError::unavailable)?;

@@ -179,7 +179,7 @@ pub async fn refresh(
 }
 
 pub async fn logout(State(cloud): State<Cloud>, parts: axum::http::HeaderMap) -> Result<StatusCode, ApiError> {
-    let token = bearer(&parts)?;
+    let token = bearer(&parts, LOG_IN_FIRST)?;
     let client = cloud.pool.get().await.map_err(ApiError::unavailable)?;
     client
         .execute(
@@ -191,23 +191,24 @@ pub async fn logout(State(cloud): State<Cloud>, parts: axum::http::HeaderMap) ->
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub fn bearer(headers: &axum::http::HeaderMap) -> Result<&str, ApiError> {
+/// The bearer token of the request; 401 saying `missing` when there is none.
+pub fn bearer<'h>(headers: &'h axum::http::HeaderMap, missing: &str) -> Result<&'h str, ApiError> {
     headers
         .get(AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in first: Authorization: Bearer <token>")
-        })
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", missing))
 }
+
+const LOG_IN_FIRST: &str = "log in first: Authorization: Bearer <token>";
 
 impl FromRequestParts<Cloud> for Owner {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, cloud: &Cloud) -> Result<Self, Self::Rejection> {
-        let token = bearer(&parts.headers)?;
+        let token = bearer(&parts.headers, LOG_IN_FIRST)?;
         let client = cloud.pool.get().await.map_err(ApiError::unavailable)?;
         let row = client
             .query_opt(
