@@ -120,7 +120,12 @@ async fn owned_site(client: &tokio_postgres::Client, owner: &Owner, site: Uuid) 
         .await
         .map_err(ApiError::unavailable)?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such site"))?;
-    Ok(SiteInfo { id: row.get(0), name: row.get(1), timezone: row.get(2), currency: row.get(3) })
+    Ok(site_info(&row))
+}
+
+/// A row of `SELECT id, name, timezone, currency FROM sites`.
+fn site_info(r: &tokio_postgres::Row) -> SiteInfo {
+    SiteInfo { id: r.get(0), name: r.get(1), timezone: r.get(2), currency: r.get(3) }
 }
 
 fn site_id(raw: &str) -> Result<Uuid, ApiError> {
@@ -245,7 +250,7 @@ pub async fn sales_report(
             .await
             .map_err(ApiError::unavailable)?
             .iter()
-            .map(|r| SiteInfo { id: r.get(0), name: r.get(1), timezone: r.get(2), currency: r.get(3) })
+            .map(site_info)
             .collect(),
     };
     // One snapshot for every site: the figures agree with each other.
