@@ -188,7 +188,7 @@ pub fn facts(conn: &Connection, range: ReportRange, tz: &TimeZone) -> Result<Pro
     let snapshot = conn.unchecked_transaction().map_err(StoreError::from)?;
     let c = &*snapshot;
     let (from, to) = (sql_time(range.from), sql_time(range.to));
-    let bills = crate::sql::sales_facts_in(c, range)?.by_minute;
+    let bills = crate::sql::bills_by_minute_in(c, range)?;
     let mut stmt = c
         .prepare_cached(
             "SELECT MIN(paid_at), COALESCE(SUM(cost), 0), SUM(cost IS NULL) FROM reporting_profit_lines

@@ -170,12 +170,8 @@ fn money(row: &Row<'_>, i: usize) -> rusqlite::Result<Money> {
 pub fn sales_facts(conn: &Connection, range: ReportRange) -> Result<SalesFacts, StoreError> {
     // A read transaction: every statement below sees the same committed state.
     let snapshot = conn.unchecked_transaction()?;
-    sales_facts_in(&snapshot, range)
-}
-
-/// [`sales_facts`] inside the caller's read transaction.
-pub fn sales_facts_in(c: &Connection, range: ReportRange) -> Result<SalesFacts, StoreError> {
     let (from, to) = (sql_time(range.from), sql_time(range.to));
+    let c = &*snapshot;
 
     let (orders, gross, tax, discounts, service_charge) = c.query_row(
         "SELECT COUNT(DISTINCT order_id), COALESCE(SUM(total), 0), COALESCE(SUM(tax), 0),
@@ -221,21 +217,7 @@ pub fn sales_facts_in(c: &Connection, range: ReportRange) -> Result<SalesFacts, 
             })
         },
     )?;
-    let by_minute = collect(
-        c,
-        "SELECT MIN(paid_at), COUNT(*), SUM(total), SUM(tax) FROM reporting_bills
-         WHERE paid_at >= ?1 AND paid_at < ?2
-         GROUP BY substr(paid_at, 1, 16) ORDER BY 1",
-        [&from, &to],
-        |r| {
-            Ok(MinuteSales {
-                at: parse_sql_time(&r.get::<_, String>(0)?).map_err(|_| bad("paid_at"))?,
-                bills: count(r, 1)?,
-                gross: money(r, 2)?,
-                tax: money(r, 3)?,
-            })
-        },
-    )?;
+    let by_minute = bills_by_minute(c, [&from, &to])?;
     let by_staff = collect(
         c,
         "SELECT waiter_id, COUNT(*), SUM(total), SUM(tips) FROM reporting_bills
@@ -287,6 +269,32 @@ pub fn sales_facts_in(c: &Connection, range: ReportRange) -> Result<SalesFacts, 
         },
     )?;
     Ok(SalesFacts { totals, lines, by_minute, by_staff, by_payment_method, taxes })
+}
+
+/// Paid bills per UTC minute of `[from, to)` (fixed-width UTC text).
+fn bills_by_minute(c: &Connection, range: [&String; 2]) -> Result<Vec<MinuteSales>, StoreError> {
+    collect(
+        c,
+        "SELECT MIN(paid_at), COUNT(*), SUM(total), SUM(tax) FROM reporting_bills
+         WHERE paid_at >= ?1 AND paid_at < ?2
+         GROUP BY substr(paid_at, 1, 16) ORDER BY 1",
+        range,
+        |r| {
+            Ok(MinuteSales {
+                at: parse_sql_time(&r.get::<_, String>(0)?).map_err(|_| bad("paid_at"))?,
+                bills: count(r, 1)?,
+                gross: money(r, 2)?,
+                tax: money(r, 3)?,
+            })
+        },
+    )
+}
+
+/// Paid bills per UTC minute of `range`, in the caller's read transaction (the profit report
+/// needs these and not the rest of [`sales_facts`]).
+pub fn bills_by_minute_in(c: &Connection, range: ReportRange) -> Result<Vec<MinuteSales>, StoreError> {
+    let (from, to) = (sql_time(range.from), sql_time(range.to));
+    bills_by_minute(c, [&from, &to])
 }
 
 fn collect<T>(
